@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+// Switchboard: the realtime hub of a WhatsApp Business inbox. Module boundaries follow DESIGN.md:
+// C shims are wrapped by exactly one Swift module each; no-I/O modules (HTTP, WebSocket,
+// Resilience) depend on nothing that does I/O.
+import PackageDescription
+
+let package = Package(
+    name: "switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // C shims
+        .target(name: "CLinux"),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+
+        // Swift modules
+        .target(name: "Reactor", dependencies: ["CLinux"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "HTTP"),
+        .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "App", dependencies: [
+            "Reactor", "Crypto", "HTTP", "WebSocket",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "switchboard", dependencies: [
+            "App",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "switchboard-bench", dependencies: [
+            "Reactor", "WebSocket", "HTTP", "Crypto",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests: one target per module
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "AppTests", dependencies: ["App"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
