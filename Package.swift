@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "switchboard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
@@ -28,12 +28,16 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "Observability", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "HTTP", "WebSocket",
+            "Reactor", "Crypto", "HTTP", "WebSocket", "Observability",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [
-            "App",
+            "App", "Observability", "Reactor",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "switchboard-bench", dependencies: [

@@ -3,6 +3,8 @@
 #ifndef SWITCHBOARD_CLINUX_H
 #define SWITCHBOARD_CLINUX_H
 
+#include <pthread.h>
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -17,6 +19,10 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sched.h>
+
+/* accept4 is declared only under _GNU_SOURCE, which would make these headers differ from
+   Swift's Glibc module; declare it here instead. */
+extern int accept4(int, struct sockaddr *, socklen_t *, int);
 
 static inline int sb_errno(void) { return errno; }
 

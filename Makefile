@@ -1,0 +1,49 @@
+# Switchboard: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+VENV := .venv
+PY := $(VENV)/bin/python
+RELEASE_BIN := .build/release/switchboard
+
+.PHONY: run test build release deps test-deps unit integration autobahn browser fuzz bench clean
+
+run: deps release
+	mkdir -p data
+	$(RELEASE_BIN) serve --host 127.0.0.1 --port 8080 --data-dir ./data
+
+test: test-deps unit release integration autobahn
+	@echo "make test: all suites passed"
+
+deps:
+	@bash scripts/install-deps.sh build
+
+test-deps:
+	@bash scripts/install-deps.sh test
+	@bash scripts/python-env.sh $(VENV)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product switchboard
+	$(SWIFT) build -c release --product switchboard-bench
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+integration: release test-deps
+	SWITCHBOARD_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/integration clients/python/tests
+
+autobahn: release test-deps
+	bash scripts/autobahn-run.sh $(abspath $(RELEASE_BIN))
+
+fuzz: deps
+	bash scripts/fuzz.sh
+
+bench: release
+	@bash scripts/install-deps.sh bench
+	bash scripts/bench-http.sh
+
+clean:
+	rm -rf .build .build-fuzz $(VENV)

@@ -1,0 +1,146 @@
+// Every setting of the server in one type: defaults, the SWITCHBOARD_* environment variable and,
+// for some, a command-line flag (a flag wins over the variable). A bad value stops start-up with
+// one line that names the setting.
+
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+public struct Configuration: Sendable {
+    // Server
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 8080
+    public var dataDir = "./data"
+    public var threads = 0  // 0 = number of cores
+    public var echoPath: String? = nil
+    public var maxBodyBytes = 4 << 20
+    public var headerTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 60.0
+    public var shutdownTimeoutSeconds = 10.0
+    public var corsOrigins: [String] = []
+    // WebSocket
+    public var wsMaxMessageBytes = 1 << 20
+    public var wsPingIntervalSeconds = 30.0
+    public var wsIdleTimeoutSeconds = 75.0
+    // Logging
+    public var logLevel = "info"
+    public var logFormat = "text"
+
+    public init() {}
+
+    /// One setting: its variable, optional flag, a description for the README and `--help`,
+    /// and how to apply a textual value.
+    struct Setting: Sendable {
+        let env: String
+        let flag: String?
+        let help: String
+        let apply: @Sendable (inout Configuration, String) -> String?  // nil = ok, else "expected ..."
+    }
+
+    static let settings: [Setting] = [
+        Setting(env: "SWITCHBOARD_HOST", flag: "--host", help: "address to listen on (IP literal)") { c, v in
+            guard isIPLiteral(v) else { return "expected an IPv4 or IPv6 address" }
+            c.host = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_PORT", flag: "--port", help: "TCP port (0 = any free port)") { c, v in
+            guard let p = UInt16(v) else { return "expected an integer 0-65535" }
+            c.port = p; return nil
+        },
+        Setting(env: "SWITCHBOARD_DATA_DIR", flag: "--data-dir", help: "directory for the SQLite database and generated secrets") { c, v in
+            guard !v.isEmpty else { return "expected a directory path" }
+            c.dataDir = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_THREADS", flag: "--threads", help: "reactor threads (default: number of cores)") { c, v in
+            guard let n = Int(v), (1...256).contains(n) else { return "expected an integer 1-256" }
+            c.threads = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_ECHO_PATH", flag: "--echo-path", help: "enable a WebSocket echo endpoint at this path (tests, Autobahn); off by default") { c, v in
+            guard v.hasPrefix("/") else { return "expected a path starting with /" }
+            c.echoPath = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_MAX_BODY_BYTES", flag: nil, help: "largest HTTP request body (413 above)") { c, v in
+            guard let n = Int(v), n >= 1024, n <= 1 << 30 else { return "expected an integer 1024-1073741824" }
+            c.maxBodyBytes = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_HEADER_TIMEOUT_S", flag: nil, help: "seconds a client has to send complete request headers") { c, v in
+            guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
+            c.headerTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_IDLE_TIMEOUT_S", flag: nil, help: "seconds an idle keep-alive HTTP connection is kept") { c, v in
+            guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }
+            c.idleTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_SHUTDOWN_TIMEOUT_S", flag: nil, help: "graceful shutdown deadline in seconds") { c, v in
+            guard let d = Double(v), d >= 0, d <= 600 else { return "expected seconds 0-600" }
+            c.shutdownTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_CORS_ORIGINS", flag: nil, help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)") { c, v in
+            let list = v.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            for o in list where !(o == "*" || o.hasPrefix("http://") || o.hasPrefix("https://")) {
+                return "expected http(s)://host[:port] origins or *, got '\(o)'"
+            }
+            c.corsOrigins = list; return nil
+        },
+        Setting(env: "SWITCHBOARD_WS_MAX_MESSAGE_BYTES", flag: nil, help: "largest WebSocket message accepted (1009 above)") { c, v in
+            guard let n = Int(v), n >= 125, n <= 64 << 20 else { return "expected an integer 125-67108864" }
+            c.wsMaxMessageBytes = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_WS_PING_INTERVAL_S", flag: nil, help: "seconds between server pings on a quiet WebSocket") { c, v in
+            guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
+            c.wsPingIntervalSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_WS_IDLE_TIMEOUT_S", flag: nil, help: "seconds without any frame from a peer before it is closed") { c, v in
+            guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }
+            c.wsIdleTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }
+            c.logLevel = v.lowercased(); return nil
+        },
+        Setting(env: "SWITCHBOARD_LOG_FORMAT", flag: nil, help: "json|text") { c, v in
+            guard v == "json" || v == "text" else { return "expected json or text" }
+            c.logFormat = v; return nil
+        },
+    ]
+
+    /// Builds the configuration from the environment, then the flags given on the command line.
+    public static func load(environment: [String: String], flags: [String: String]) throws(ConfigurationError) -> Configuration {
+        var c = Configuration()
+        for s in settings {
+            if let v = environment[s.env] {
+                if let problem = s.apply(&c, v) {
+                    throw ConfigurationError(message: "invalid \(s.env)='\(v)': \(problem)")
+                }
+            }
+        }
+        for s in settings {
+            guard let f = s.flag, let v = flags[f] else { continue }
+            if let problem = s.apply(&c, v) {
+                throw ConfigurationError(message: "invalid \(f) '\(v)': \(problem)")
+            }
+        }
+        return c
+    }
+
+    /// Variable names and help, for the README and `switchboard env`.
+    public static var documentation: [(env: String, flag: String?, help: String)] {
+        settings.map { ($0.env, $0.flag, $0.help) }
+    }
+}
+
+func isIPLiteral(_ s: String) -> Bool {
+    let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+    if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil && !$0.isEmpty }) { return true }
+    return s.contains(":") && s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

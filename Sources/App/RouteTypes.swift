@@ -1,0 +1,62 @@
+// What a route handler receives and returns. Handlers run on the connection's loop thread and
+// must not block: slow work is deferred and answered later through `ResponseSink`.
+import HTTP
+import Reactor
+
+public struct RequestContext {
+    public let request: HTTPRequest
+    public let requestID: String
+    public let peer: String
+    public let params: [String: String]
+    public let route: String
+    public let loop: EventLoop
+    /// Answers a deferred request from any thread; the response is written on the connection's loop.
+    public let sink: ResponseSink
+}
+
+public enum RouteResult {
+    case response(HTTPResponse)
+    case failure(APIError)
+    /// The handler answers later through `RequestContext.sink`; the connection reads no further
+    /// request until then, so pipelined answers stay in order.
+    case deferred
+    /// Switch this connection to WebSocket, with the endpoint that handles its messages.
+    case webSocket(accept: String, endpoint: WebSocketEndpoint)
+}
+
+public typealias RouteHandler = (RequestContext) -> RouteResult
+
+/// Thread-safe handle for answering one deferred request.
+public final class ResponseSink: @unchecked Sendable {
+    // `deliver` is called once, from any thread; it only captures loop-confined objects and runs
+    // them on their own loop via `execute`.
+    private let deliver: @Sendable (Result<HTTPResponse, APIError>) -> Void
+
+    init(_ deliver: @escaping @Sendable (Result<HTTPResponse, APIError>) -> Void) {
+        self.deliver = deliver
+    }
+
+    public func respond(_ response: HTTPResponse) { deliver(.success(response)) }
+    public func fail(_ error: APIError) { deliver(.failure(error)) }
+}
+
+/// The application side of a WebSocket connection. Called on the connection's loop.
+public protocol WebSocketEndpoint: AnyObject {
+    func webSocketDidOpen(_ peer: WebSocketPeer)
+    func webSocket(_ peer: WebSocketPeer, didReceiveText text: [UInt8])
+    func webSocket(_ peer: WebSocketPeer, didReceiveBinary data: [UInt8])
+    func webSocketDidClose(_ peer: WebSocketPeer)
+}
+
+/// What an endpoint may do with its connection (implemented by the connection handler).
+public protocol WebSocketPeer: AnyObject {
+    var loop: EventLoop { get }
+    var peerAddress: String { get }
+    /// Bytes queued but not yet written (for slow-consumer limits).
+    var queuedBytes: Int { get }
+    func sendText(_ text: [UInt8])
+    func sendBinary(_ data: [UInt8])
+    /// Queues an already-encoded frame (shared by many connections).
+    func sendFrame(_ frame: SharedBytes)
+    func close(code: UInt16, reason: String)
+}

@@ -1,0 +1,237 @@
+// The server: listeners and connections on the loop group, routing with the cross-cutting
+// HTTP behaviour (request ids, CORS, 404/405, error envelopes), and graceful shutdown.
+import HTTP
+import Logging
+import Reactor
+import Synchronization
+import WebSocket
+
+public final class Server: @unchecked Sendable {
+    // Mutable state is either loop-confined (per-loop connection tables, touched only on that
+    // loop) or atomic; routes are fixed before `start()`.
+    public let config: Configuration
+    let logger: Logger
+    let group: EventLoopGroup
+    let httpLimits: HTTPLimits
+    private var router = Router<RouteHandler>()
+    private var listeners: [Listener] = []
+    private var connectionsByLoop: [[ObjectIdentifier: ConnectionHandler]]
+    private let openConnections = Atomic<Int>(0)
+    private let openWebSockets = Atomic<Int>(0)
+    private let shuttingDown = Atomic<Bool>(false)
+    public private(set) var boundPort: UInt16 = 0
+    /// Endpoints allowed larger messages than the default (the echo endpoint for Autobahn 9.*).
+    private var messageLimitOverrides: [ObjectIdentifier: Int] = [:]
+    private let overridesLock = Mutex<Void>(())
+
+    static let continueBytes = SharedBytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+
+    public init(config: Configuration, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let threads = config.threads > 0 ? config.threads : availableCores()
+        group = try EventLoopGroup(count: threads)
+        httpLimits = HTTPLimits(maxBodyBytes: config.maxBodyBytes)
+        connectionsByLoop = Array(repeating: [:], count: group.loops.count)
+    }
+
+    public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+    public var webSocketCount: Int { openWebSockets.load(ordering: .relaxed) }
+    public var loops: [EventLoop] { group.loops }
+
+    // MARK: routes
+
+    public func addRoute(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping RouteHandler) {
+        router.add(method, pattern, handler)
+    }
+
+    func route(_ request: HTTPRequest, requestID: String, handler: ConnectionHandler) -> RouteResult {
+        if request.method == .options {
+            return preflight(request)
+        }
+        switch router.match(request.method, path: request.path) {
+        case .notFound:
+            return .failure(.notFound("no route for \(request.method.name) \(request.path)"))
+        case .methodNotAllowed(let allow):
+            return .failure(APIError(status: 405, code: "method_not_allowed",
+                                     message: "\(request.method.name) is not allowed on \(request.path)",
+                                     headers: [("Allow", allow.joined(separator: ", "))]))
+        case .found(let h, let params, let pattern):
+            let loop = handler.loop
+            let sink = ResponseSink { [weak handler] result in
+                loop.execute { handler?.completeDeferred(result, request: request, requestID: requestID) }
+            }
+            let ctx = RequestContext(request: request, requestID: requestID, peer: handler.peerAddress,
+                                     params: params, route: pattern, loop: loop, sink: sink)
+            return h(ctx)
+        }
+    }
+
+    /// OPTIONS: a CORS preflight from an allowed origin gets the CORS headers; any other OPTIONS
+    /// on a known path gets 204 with Allow.
+    private func preflight(_ request: HTTPRequest) -> RouteResult {
+        let allow: [String]
+        switch router.match(.options, path: request.path) {
+        case .notFound: return .failure(.notFound("no route for OPTIONS \(request.path)"))
+        case .methodNotAllowed(let a): allow = a
+        case .found: allow = ["OPTIONS"]
+        }
+        var h = HTTPHeaders()
+        h.add("Allow", allow.joined(separator: ", "))
+        if let origin = request.headers["Origin"], let allowed = allowedOrigin(origin),
+           request.headers["Access-Control-Request-Method"] != nil {
+            h.add("Access-Control-Allow-Origin", allowed)
+            h.add("Access-Control-Allow-Methods", allow.joined(separator: ", "))
+            h.add("Access-Control-Allow-Headers", request.headers["Access-Control-Request-Headers"] ?? "Content-Type, Authorization, X-Request-ID")
+            h.add("Access-Control-Max-Age", "600")
+            h.add("Vary", "Origin")
+        }
+        return .response(HTTPResponse(status: 204, headers: h))
+    }
+
+    func allowedOrigin(_ origin: String) -> String? {
+        if config.corsOrigins.contains(origin) { return origin }
+        if config.corsOrigins.contains("*") { return "*" }
+        return nil
+    }
+
+    /// Headers every response carries: X-Request-ID, and CORS for allowed origins.
+    func finalize(_ response: HTTPResponse, request: HTTPRequest, requestID: String) -> HTTPResponse {
+        var r = response
+        r.headers.replaceOrAdd("X-Request-ID", requestID)
+        if let origin = request.headers["Origin"], let allowed = allowedOrigin(origin) {
+            r.headers.replaceOrAdd("Access-Control-Allow-Origin", allowed)
+            r.headers.add("Access-Control-Expose-Headers", "X-Request-ID, Retry-After")
+            r.headers.add("Vary", "Origin")
+        }
+        return r
+    }
+
+    // MARK: request ids
+
+    private static let idPrefix = SecureRandomHex.make(bytes: 6)
+    private static let idCounter = Atomic<UInt64>(0)
+
+    /// A fresh id: a per-process random prefix and a counter, unique and cheap.
+    static func generateRequestID() -> String {
+        let n = idCounter.add(1, ordering: .relaxed).newValue
+        return idPrefix + "-" + String(n, radix: 16)
+    }
+
+    /// The caller's X-Request-ID when it is sane (1-128 visible characters), else a new one.
+    static func requestID(from request: HTTPRequest) -> String {
+        if let given = request.headers["X-Request-ID"], isSafeID(given) { return given }
+        if let tp = request.headers["traceparent"] {
+            // W3C: version-traceid-parentid-flags; the trace id correlates across services.
+            let parts = tp.split(separator: "-")
+            if parts.count == 4, parts[1].count == 32, parts[1].allSatisfy({ $0.isHexDigit }) { return String(parts[1]) }
+        }
+        return generateRequestID()
+    }
+
+    static func isSafeID(_ s: String) -> Bool {
+        let u = s.utf8
+        return !u.isEmpty && u.count <= 128 && u.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E || b == 0x3A
+        }
+    }
+
+    // MARK: WebSocket limits
+
+    func setMessageLimit(_ bytes: Int, for endpoint: WebSocketEndpoint) {
+        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] = bytes }
+    }
+
+    func wsMaxMessage(for endpoint: WebSocketEndpoint) -> Int {
+        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] } ?? config.wsMaxMessageBytes
+    }
+
+    // MARK: lifecycle
+
+    public func start() throws {
+        var port = config.port
+        for loop in group.loops {
+            let fd = try Sockets.listen(host: config.host, port: port, reusePort: true)
+            if port == 0 { port = Sockets.localPort(fd) }
+            let listener = Listener(fd: fd, loop: loop, onAccept: { [unowned self] cfd, peer in
+                self.accept(fd: cfd, peer: peer, loop: loop)
+            }, onError: { [logger] message in
+                logger.warning("\(message)")
+            })
+            listeners.append(listener)
+        }
+        boundPort = port
+        for l in listeners { try l.start() }
+        group.start()
+    }
+
+    private func accept(fd: Int32, peer: String, loop: EventLoop) {
+        if isShuttingDown {
+            Sockets.close(fd)
+            return
+        }
+        let conn = TCPConnection(fd: fd, loop: loop, peer: peer)
+        let handler = ConnectionHandler(connection: conn, server: self)
+        conn.delegate = handler
+        do {
+            try conn.start()
+        } catch {
+            Sockets.close(fd)
+            return
+        }
+        connectionsByLoop[loop.index][ObjectIdentifier(handler)] = handler
+        openConnections.add(1, ordering: .relaxed)
+        handler.start()
+    }
+
+    func connectionUpgraded(_ handler: ConnectionHandler) {
+        openWebSockets.add(1, ordering: .relaxed)
+    }
+
+    func connectionClosed(_ handler: ConnectionHandler) {
+        if connectionsByLoop[handler.loop.index].removeValue(forKey: ObjectIdentifier(handler)) != nil {
+            openConnections.subtract(1, ordering: .relaxed)
+            if handler.isWebSocket { openWebSockets.subtract(1, ordering: .relaxed) }
+        }
+    }
+
+    /// Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, and returns
+    /// when every connection is gone or the deadline passed.
+    public func shutdown() {
+        shuttingDown.store(true, ordering: .relaxed)
+        for (i, loop) in group.loops.enumerated() {
+            let listener = listeners[i]
+            loop.execute { [unowned self] in
+                listener.close()
+                for h in self.connectionsByLoop[loop.index].values { h.beginShutdown() }
+            }
+        }
+        let deadline = MonotonicTime.nanoseconds() &+ UInt64(config.shutdownTimeoutSeconds * 1e9)
+        while openConnections.load(ordering: .relaxed) > 0 && MonotonicTime.nanoseconds() < deadline {
+            sleepMilliseconds(20)
+        }
+        let left = openConnections.load(ordering: .relaxed)
+        if left > 0 { logger.warning("shutdown deadline passed", metadata: ["connections.open": "\(left)"]) }
+        group.stopAndJoin()
+    }
+}
+
+enum SecureRandomHex {
+    static func make(bytes: Int) -> String {
+        var g = SystemRandomNumberGenerator()
+        let hex = Array("0123456789abcdef")
+        var s = ""
+        for _ in 0..<bytes {
+            let b = UInt8.random(in: 0...255, using: &g)
+            s.append(hex[Int(b >> 4)]); s.append(hex[Int(b & 15)])
+        }
+        return s
+    }
+}
+
+@preconcurrency import Glibc
+func sleepMilliseconds(_ ms: Int) {
+    var ts = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+    nanosleep(&ts, nil)
+}
