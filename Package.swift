@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
-        .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "WebSocket", dependencies: ["Crypto"]),
         .target(name: "Observability", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),

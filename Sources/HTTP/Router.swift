@@ -1,0 +1,102 @@
+// Maps (method, path) to a handler. Patterns are literal segments and `{name}` parameters; a path
+// matches a pattern only with the same number of segments, so trailing slashes are significant:
+// "/api/messages/" does not match "/api/messages" (404), which keeps one URL per resource.
+
+public enum RouteMatch<Handler> {
+    case found(Handler, params: [String: String], pattern: String)
+    /// The path exists with other methods: answer 405 with `Allow: allow.joined(separator: ", ")`.
+    /// Also returned for OPTIONS on a path without an explicit OPTIONS route, so the caller can
+    /// answer 204 with the same Allow header.
+    case methodNotAllowed(allow: [String])
+    case notFound
+}
+
+extension RouteMatch: Sendable where Handler: Sendable {}
+
+public struct Router<Handler> {
+    enum Segment: Equatable, Sendable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    struct Route {
+        let method: HTTPMethod
+        let pattern: String
+        let segments: [Segment]
+        let handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    /// pattern like "/api/conversations/{wa_id}/messages"; a {name} matches one non-empty segment
+    /// (percent-decoded into params). Adding the same method and pattern again replaces the handler.
+    public mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: Handler) {
+        let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).map { piece -> Segment in
+            if piece.count > 2, piece.hasPrefix("{"), piece.hasSuffix("}") {
+                return .parameter(String(piece.dropFirst().dropLast()))
+            }
+            return .literal(String(piece))
+        }
+        let route = Route(method: method, pattern: pattern, segments: segments, handler: handler)
+        if let existing = routes.firstIndex(where: { $0.method == method && $0.segments == segments }) {
+            routes[existing] = route
+        } else {
+            routes.append(route)
+        }
+    }
+
+    /// HEAD falls back to the GET route. `allow` lists the methods of the path (GET implies HEAD;
+    /// always includes OPTIONS), sorted. When several patterns match ("/a/{id}" and "/a/new"), the
+    /// one with a literal at the first differing segment wins, whatever the order they were added in.
+    public func match(_ method: HTTPMethod, path: String) -> RouteMatch<Handler> {
+        let pieces = path.split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = routes.filter { Self.matches($0.segments, pieces) }
+        if candidates.isEmpty { return .notFound }
+        let chosen = best(candidates.filter { $0.method == method })
+            ?? (method == .head ? best(candidates.filter { $0.method == .get }) : nil)
+        if let chosen {
+            var params: [String: String] = [:]
+            for (segment, piece) in zip(chosen.segments, pieces) {
+                if case .parameter(let name) = segment {
+                    params[name] = PercentDecoding.decode(piece, plusAsSpace: false)
+                }
+            }
+            return .found(chosen.handler, params: params, pattern: chosen.pattern)
+        }
+        var allow = Set(candidates.map(\.method.name))
+        if allow.contains("GET") { allow.insert("HEAD") }
+        allow.insert("OPTIONS")
+        return .methodNotAllowed(allow: allow.sorted())
+    }
+
+    private static func matches(_ segments: [Segment], _ pieces: [Substring]) -> Bool {
+        guard segments.count == pieces.count else { return false }
+        for (segment, piece) in zip(segments, pieces) {
+            switch segment {
+            case .literal(let text): if piece != text { return false }
+            case .parameter: if piece.isEmpty { return false }
+            }
+        }
+        return true
+    }
+
+    private func best(_ routes: [Route]) -> Route? {
+        routes.min { Self.isMoreSpecific($0.segments, than: $1.segments) }
+    }
+
+    private static func isMoreSpecific(_ a: [Segment], than b: [Segment]) -> Bool {
+        for (x, y) in zip(a, b) {
+            switch (x, y) {
+            case (.literal, .parameter): return true
+            case (.parameter, .literal): return false
+            default: continue
+            }
+        }
+        return false
+    }
+}
+
+extension Router: Sendable where Handler: Sendable {}
+extension Router.Route: Sendable where Handler: Sendable {}
