@@ -36,7 +36,7 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(session.receive(frame(.ping, Array("p1".utf8))), .sendPong(Array("p1".utf8)))
         XCTAssertEqual(session.receive(frame(.continuation, Array("gme".utf8), fin: false)), .none)
         XCTAssertEqual(session.receive(frame(.pong, [])), .pongReceived([]))
-        XCTAssertEqual(session.receive(frame(.ping, []), ), .sendPong([]))
+        XCTAssertEqual(session.receive(frame(.ping, [])), .sendPong([]))
         XCTAssertEqual(session.receive(frame(.continuation, Array("nts".utf8))), .text(Array("fragments".utf8)))
         // The next message starts clean.
         XCTAssertEqual(session.receive(frame(.binary, [1], fin: false)), .none)
