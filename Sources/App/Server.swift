@@ -59,8 +59,9 @@ public final class Server: @unchecked Sendable {
                                      headers: [("Allow", allow.joined(separator: ", "))]))
         case .found(let h, let params, let pattern):
             let loop = handler.loop
-            let sink = ResponseSink { [weak handler] result in
-                loop.execute { handler?.completeDeferred(result, request: request, requestID: requestID) }
+            let bound = LoopBound(handler, loop: loop)
+            let sink = ResponseSink { result in
+                bound.execute { $0.completeDeferred(result, request: request, requestID: requestID) }
             }
             let ctx = RequestContext(request: request, requestID: requestID, peer: handler.peerAddress,
                                      params: params, route: pattern, loop: loop, sink: sink)
@@ -201,9 +202,9 @@ public final class Server: @unchecked Sendable {
     public func shutdown() {
         shuttingDown.store(true, ordering: .relaxed)
         for (i, loop) in group.loops.enumerated() {
-            let listener = listeners[i]
+            let listener = UncheckedBox(listeners[i])
             loop.execute { [unowned self] in
-                listener.close()
+                listener.value.close()
                 for h in self.connectionsByLoop[loop.index].values { h.beginShutdown() }
             }
         }

@@ -1,0 +1,127 @@
+"""Starts the real switchboard binary on a free loopback port for integration tests."""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+BIN = os.environ.get("SWITCHBOARD_BIN", os.path.abspath(".build/release/switchboard"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class ServerProcess:
+    def __init__(self, env=None, args=None, data_dir=None, preexec=None):
+        self.port = free_port()
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="sb-test-")
+        self.env = dict(os.environ)
+        self.env.update({"SWITCHBOARD_LOG_FORMAT": "json"})
+        self.env.update(env or {})
+        self.args = args or []
+        self.preexec = preexec
+        self.proc = None
+        self.log_path = os.path.join(self.data_dir, "server.log")
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_base(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, wait=True):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", self.data_dir] + self.args,
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=self.preexec)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.logs()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.base + "/health/live", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("server did not become ready: " + self.logs()[-2000:])
+
+    def logs(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def server_factory():
+    started = []
+
+    def make(**kw):
+        s = ServerProcess(**kw)
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.stop(signal.SIGKILL if s.proc and s.proc.poll() is None else signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = ServerProcess(args=["--echo-path", "/echo"], env={"SWITCHBOARD_CORS_ORIGINS": "http://app.example"}).start()
+    yield s
+    s.stop()
+
+
+def raw_exchange(port, data, read_timeout=2.0, until_close=False):
+    """Sends raw bytes and returns what the server answered (until close or quiet)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(read_timeout)
+    s.sendall(data)
+    chunks = []
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+            if not until_close and b"\r\n\r\n" in b"".join(chunks):
+                # read a little more for bodies
+                s.settimeout(0.3)
+    except socket.timeout:
+        pass
+    s.close()
+    return b"".join(chunks)
