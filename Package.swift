@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "Resilience"),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket",
             .product(name: "Logging", package: "swift-log"),
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
     ],
     swiftLanguageModes: [.v6]
 )
