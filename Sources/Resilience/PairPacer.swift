@@ -9,8 +9,8 @@
 /// Memory is bounded: a recipient whose bucket is full, who is not blocked and who has been
 /// quiet for `idleHorizon` behaves exactly like one never seen, so it is forgotten (swept at
 /// most once per `idleHorizon`, and whenever the table exceeds `maxRecipients`). If the table is
-/// still over the bound after that, the least recently active recipients are dropped; they may
-/// then get one extra burst, which is the price of a hard memory bound.
+/// still over the bound after that, the least recently active tenth is dropped; those recipients
+/// may then get one extra burst, which is the price of a hard memory bound.
 public struct PairPacer: Sendable {
     struct RecipientState: Sendable {
         var bucket: TokenBucket
@@ -125,8 +125,11 @@ public struct PairPacer: Sendable {
         let due = lastSweep.map { now.nanoseconds(since: $0) >= idleHorizon } ?? true
         guard overBound || due else { return }
         evictIdle(now: now)
-        let excess = recipients.count + newEntries - maxRecipients
-        guard excess > 0 else { return }
+        let over = recipients.count + newEntries - maxRecipients
+        guard over > 0 else { return }
+        // Drop a tenth of the table at once so that a table full of active recipients pays for
+        // the sort once per many insertions, not on every one.
+        let excess = min(recipients.count, max(over, maxRecipients / 10))
         let oldest = recipients.sorted { $0.value.lastActivity < $1.value.lastActivity }.prefix(excess)
         for (recipient, _) in oldest { recipients[recipient] = nil }
     }
