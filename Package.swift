@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket",
             .product(name: "Logging", package: "swift-log"),
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
     ],
     swiftLanguageModes: [.v6]
