@@ -11,8 +11,6 @@ import Foundation
 public final class StoreReader: @unchecked Sendable {  // state guarded by `queue`, `closeLock`; connections are thread-confined
     private let queue: JobQueue<@Sendable (Database) -> Void>
     private let latch: ThreadExitLatch
-    private let closeLock = NSLock()
-    private var isClosed = false
 
     /// The database must already exist (a writer creates it and switches it to WAL).
     public init(path: String, connections: Int = 2, maxQueued: Int = 10_000) throws {
@@ -69,12 +67,10 @@ public final class StoreReader: @unchecked Sendable {  // state guarded by `queu
 
     /// Refuses new jobs, runs the queued ones, then stops the threads. Idempotent.
     public func close() {
-        closeLock.lock()
-        let alreadyClosed = isClosed
-        isClosed = true
-        closeLock.unlock()
         queue.close()
-        if alreadyClosed || latch.isCurrentThreadTracked { return }
+        // Every caller off the store's own threads waits, so a second close() also returns only
+        // once the threads are gone.
+        if latch.isCurrentThreadTracked { return }
         latch.waitForAll()
     }
 

@@ -18,8 +18,6 @@ public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue`
     private let latch = ThreadExitLatch(count: 1)
     private let statsLock = NSLock()
     private var currentStats = WriterStats()
-    private let closeLock = NSLock()
-    private var isClosed = false
 
     /// Opens (creating if needed) the database, sets WAL + synchronous=FULL + busy timeout, runs
     /// migrations, then starts the writer thread.
@@ -81,12 +79,10 @@ public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue`
     /// and closes the connection. Idempotent. Called from the writer thread itself (a completion),
     /// it only stops intake and returns; the thread finishes draining on its own.
     public func close() {
-        closeLock.lock()
-        let alreadyClosed = isClosed
-        isClosed = true
-        closeLock.unlock()
         queue.close()
-        if alreadyClosed || latch.isCurrentThreadTracked { return }
+        // Every caller off the store's own threads waits, so a second close() also returns only
+        // once the threads are gone.
+        if latch.isCurrentThreadTracked { return }
         latch.waitForAll()
     }
 
