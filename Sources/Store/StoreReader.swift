@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Completions run on a reader thread. A job rejected up front (closed, queue full) is completed
 /// immediately on the submitting thread.
-public final class StoreReader: @unchecked Sendable {  // state guarded by `queue`, `closeLock`; connections are thread-confined
+public final class StoreReader: @unchecked Sendable {  // shared state lives in `queue` and `latch` (both locked); connections are thread-confined
     private let queue: JobQueue<@Sendable (Database) -> Void>
     private let latch: ThreadExitLatch
 
