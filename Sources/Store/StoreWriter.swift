@@ -10,6 +10,8 @@ import Foundation
 /// Completions run on the writer thread (the caller hops back to its own loop); keep them short.
 /// A completion is called exactly once per submitted job. A job rejected up front (store closed,
 /// queue full) is completed immediately on the submitting thread.
+///
+/// Call `close()` at shutdown: the running thread keeps the writer (and its connection) alive.
 public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue` and `statsLock` guard theirs; `connection` is writer-thread only
     public let path: String
     public let maxGroup: Int
