@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "JSON"),
+        .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket",
             .product(name: "Logging", package: "swift-log"),
@@ -48,6 +50,8 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON", "Crypto"]),
     ],
     swiftLanguageModes: [.v6]
 )
