@@ -26,7 +26,7 @@ public enum ProtocolCodec {
         } catch {
             return .failure(ProtocolError("request is not a JSON object: \(error.message)", id: nil))
         }
-        var request = RequestMembers(bytes: bytes, members: members)
+        let request = RequestMembers(bytes: bytes, members: members)
         var id: JSONValue?
         if let raw = request.value("id") {
             switch raw {
@@ -110,7 +110,7 @@ private struct RequestMembers {
 
     /// The first member named `key`, parsed. Its bytes were validated already, so parsing cannot
     /// fail; a failure would still read as "missing" rather than trap.
-    mutating func value(_ key: String) -> JSONValue? {
+    func value(_ key: String) -> JSONValue? {
         guard let range = members.first(where: { $0.key == key })?.range else { return nil }
         return try? JSONParser.parse(Array(bytes[range]), maxDepth: 16)
     }
