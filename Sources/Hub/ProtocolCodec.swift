@@ -22,7 +22,7 @@ public enum ProtocolCodec {
     public static func decodeClient(_ bytes: [UInt8]) -> Result<ClientOp, ProtocolError> {
         let members: [(key: String, range: Range<Int>)]
         do {
-            members = try JSONParser.topLevelMembers(bytes, maxDepth: 16)
+            members = try JSONParser.topLevelMembers(bytes)
         } catch {
             return .failure(ProtocolError("request is not a JSON object: \(error.message)", id: nil))
         }
@@ -112,7 +112,7 @@ private struct RequestMembers {
     /// fail; a failure would still read as "missing" rather than trap.
     func value(_ key: String) -> JSONValue? {
         guard let range = members.first(where: { $0.key == key })?.range else { return nil }
-        return try? JSONParser.parse(Array(bytes[range]), maxDepth: 16)
+        return try? JSONParser.parse(Array(bytes[range]))
     }
 
     func rawBytes(_ key: String) -> [UInt8]? {
