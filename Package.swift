@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["HTTP", "Crypto"]),
+        .target(name: "WhatsApp", dependencies: ["Crypto"]),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket",
             .product(name: "Logging", package: "swift-log"),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
     ],
