@@ -79,3 +79,26 @@ final class DeliveryDecodingTests: XCTestCase {
         XCTAssertTrue(payload.messages.first?.rawJSON.contains("Café 😀 http://example.com/a/b") == true)
     }
 }
+
+/// The Python simulator (clients/python/switchboard_sim) and this decoder must agree: a body it
+/// generated with every message and status type decodes with no warnings and nothing lost.
+final class SimulatorContractTests: XCTestCase {
+    func testSimulatorGeneratedBodyDecodesCompletely() throws {
+        let payload = try WebhookDecoder.decode(try Fixture.bytes("simulator_every_type"))
+        XCTAssertEqual(payload.warnings, [])
+        XCTAssertEqual(payload.messages.map(\.type), [
+            "text", "image", "video", "audio", "document", "sticker", "location", "contacts",
+            "interactive", "button", "reaction", "order", "system", "unsupported", "unknown", "poll",
+        ])
+        for message in payload.messages {
+            if case .unsupported = message.content {
+                XCTAssertTrue(["unsupported", "unknown", "poll"].contains(message.type), message.type)
+            }
+            XCTAssertNotNil(message.from)
+            XCTAssertGreaterThan(message.timestamp, 0)
+        }
+        XCTAssertEqual(payload.statuses.map(\.status), ["sent", "delivered", "read", "failed", "played"])
+        XCTAssertEqual(payload.statuses.first { $0.status == "failed" }?.errors.first?.code, 131047)
+        XCTAssertEqual(payload.changes.filter { if case .otherField = $0 { return true } else { return false } }.count, 1)
+    }
+}
