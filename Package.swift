@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // Switchboard: the realtime hub of a WhatsApp Business inbox. Module boundaries follow DESIGN.md:
-// C shims are wrapped by exactly one Swift module each; no-I/O modules (HTTP, WebSocket,
-// Resilience) depend on nothing that does I/O.
+// C shims are wrapped by exactly one Swift module each; no-I/O modules (HTTP, WebSocket, JSON,
+// Resilience, the Hub's protocol parts) depend on nothing that does I/O.
 import PackageDescription
 
 let package = Package(
@@ -26,13 +26,18 @@ let package = Package(
         // Swift modules
         .target(name: "Reactor", dependencies: ["CLinux"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "JSON"),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
+        .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
+        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Resilience"),
+        .target(name: "WhatsApp", dependencies: ["Crypto"]),
         .target(name: "Observability", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "HTTP", "WebSocket", "Observability",
+            "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Observability",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [
@@ -41,15 +46,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "switchboard-bench", dependencies: [
-            "Reactor", "WebSocket", "HTTP", "Crypto",
+            "Reactor", "WebSocket", "HTTP", "Crypto", "Hub", "JSON",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Tests: one target per module
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
     ],
