@@ -34,6 +34,11 @@ public struct Configuration: Sendable {
     // Access
     public var authSecret: String? = nil
     public var apiKey: String? = nil
+    // WhatsApp inbound
+    public var waVerifyToken: String? = nil
+    public var waAppSecret: String? = nil
+    public var inboxMaxAttempts = 5
+    public var webhookMaxBodyBytes = 3 << 20 + 512 << 10
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
@@ -136,6 +141,18 @@ public struct Configuration: Sendable {
         Setting(env: "SWITCHBOARD_API_KEY", flag: nil, help: "bearer key for server-side APIs such as POST /api/publish (default: generated into <data-dir>/api_key)") { c, v in
             guard v.utf8.count >= 16 else { return "expected at least 16 bytes" }
             c.apiKey = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_WA_VERIFY_TOKEN", flag: nil, help: "token Meta sends in the GET /webhooks/whatsapp verification handshake") { c, v in
+            guard !v.isEmpty else { return "expected a non-empty token" }
+            c.waVerifyToken = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_WA_APP_SECRET", flag: nil, help: "Meta app secret: key of the X-Hub-Signature-256 HMAC (unset: webhooks are refused with 503)") { c, v in
+            guard !v.isEmpty else { return "expected a non-empty secret" }
+            c.waAppSecret = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_INBOX_MAX_ATTEMPTS", flag: nil, help: "processing attempts of a webhook before it moves to the dead-letter table") { c, v in
+            guard let n = Int(v), (1...100).contains(n) else { return "expected an integer 1-100" }
+            c.inboxMaxAttempts = n; return nil
         },
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
