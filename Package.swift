@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
         .target(name: "WhatsApp", dependencies: ["Crypto"]),
+        .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
         .target(name: "Observability", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -60,6 +61,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
     ],
