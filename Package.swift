@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Observability",
+            "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [

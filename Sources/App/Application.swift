@@ -4,6 +4,7 @@ import HTTP
 import Hub
 import Logging
 import Reactor
+import Store
 import WebSocket
 
 public final class Application: @unchecked Sendable {
@@ -12,6 +13,9 @@ public final class Application: @unchecked Sendable {
     public let server: Server
     public let hub: HubEngine
     public let credentials: Credentials
+    public let writer: StoreWriter
+    public let reader: StoreReader
+    let processor: InboxProcessor
     let logger: Logger
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
@@ -28,6 +32,10 @@ public final class Application: @unchecked Sendable {
         hs.maxConnectionBuffer = config.maxConnectionBuffer
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubEngine(settings: hs, loops: server.loops)
+        let dbPath = config.dataDir + "/switchboard.db"
+        writer = try StoreWriter(path: dbPath)
+        reader = try StoreReader(path: dbPath)
+        processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger)
         registerRoutes()
     }
 
@@ -36,6 +44,8 @@ public final class Application: @unchecked Sendable {
             .response(.json(200, #"{"status":"ok"}"#))
         }
         HubRoutes(engine: hub, credentials: credentials).register(on: server)
+        WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger).register(on: server)
+        ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
             server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)
@@ -57,6 +67,7 @@ public final class Application: @unchecked Sendable {
     }
 
     public func start() throws {
+        processor.start()
         try server.start()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
@@ -87,6 +98,9 @@ public final class Application: @unchecked Sendable {
         let signal = SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         server.shutdown()
+        processor.stop()
+        reader.close()
+        writer.close()
         logger.info("stopped")
     }
 }
