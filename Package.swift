@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
-        .target(name: "WhatsApp", dependencies: ["Crypto"]),
+        .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
-        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "JSON", "Resilience"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
     ],
