@@ -54,7 +54,7 @@ class FakeGraph:
         return "http://%s:%d" % (self.httpd.server_address[0], self.port)
 
     def start(self):
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
