@@ -71,11 +71,13 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// True once any byte of a request has been seen (consumed, or held back as a partial line)
-    /// and the request is not yet complete; leading empty lines alone do not count.
-    public var isMidRequest: Bool { phase != .requestLine || partialLineScanned > 0 }
+    /// and the request is not yet complete; leading empty lines alone do not count. False once
+    /// the parser has failed: nothing is pending any more.
+    public var isMidRequest: Bool { failure == nil && (phase != .requestLine || partialLineScanned > 0) }
 
-    /// Headers of the current request are parsed; its body is pending.
+    /// Headers of the current request are parsed; its body is pending. False once the parser has failed.
     public var headersComplete: Bool {
+        if failure != nil { return false }
         switch phase {
         case .requestLine, .headers: return false
         default: return true
@@ -87,8 +89,8 @@ public struct HTTPRequestParser: Sendable {
     /// Parses from the start of `bytes`; returns how many bytes it consumed and what it found.
     /// Incremental: the caller keeps unconsumed bytes and calls again with them plus new data. It
     /// returns after at most ONE complete request so pipelined requests come out one by one, in
-    /// order. After `.error` the parser is dead: every later call returns the same error and
-    /// consumes nothing (the caller answers with the error's status and closes).
+    /// order. With `.error` the count is 0 and the parser is dead: every later call returns the
+    /// same error (the caller answers with the error's status and closes).
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, result: HTTPParseResult) {
         if let failure { return (0, .error(failure)) }
         var cursor = 0
@@ -112,7 +114,7 @@ public struct HTTPRequestParser: Sendable {
                 body = []
                 headers = HTTPHeaders()
                 wantsContinue = false
-                return (cursor, .error(error))
+                return (0, .error(error))
             }
         }
     }

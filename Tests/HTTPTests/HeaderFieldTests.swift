@@ -40,6 +40,10 @@ final class HeaderFieldTests: XCTestCase {
         }
     }
 
+    func testObsFoldIsNamedInTheMessage() {
+        XCTAssertEqual(parseError("GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n")?.message, "obsolete line folding")
+    }
+
     func testBareLFEndingTheHeaderSection() {
         XCTAssertEqual(parseError("GET / HTTP/1.1\r\nHost: x\r\n\n")?.code, "bad_request")
     }
