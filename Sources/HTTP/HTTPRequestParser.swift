@@ -2,6 +2,15 @@
 // smuggling and memory exhaustion. It does no I/O and keeps no copy of the input: complete lines
 // are consumed and turned into fields; a partial line is left unconsumed for the caller to hand
 // back with more data, and only its length is remembered so it is never rescanned.
+//
+// Choices where RFC 9112 leaves room (all refuse rather than guess):
+// - CRLF only: a bare LF anywhere in the request line, headers, chunk lines or trailers is 400.
+// - The request target must be printable ASCII (0x21-0x7E); anything else is 400.
+// - Transfer-Encoding other than exactly one `chunked` is 501 unsupported_transfer_encoding;
+//   Transfer-Encoding together with Content-Length, or two Content-Length fields (equal or not),
+//   is 400 request_smuggling; a malformed Content-Length (empty, sign, comma list, overflow) is
+//   400 bad_request. Two Host fields are 400.
+// - Expect values other than 100-continue are ignored (no 417).
 
 public enum HTTPParseResult: Sendable {
     case needMore
