@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
-        .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
+        .target(name: "Hub", dependencies: ["JSON", "Crypto", "Reactor"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
         .target(name: "WhatsApp", dependencies: ["Crypto"]),
@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [
-            "App", "Observability", "Reactor",
+            "App", "Hub", "Observability", "Reactor",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,6 +1,7 @@
 // Wiring: builds the server from the configuration, registers the routes, and runs until a
 // shutdown signal. The only place that knows every module.
 import HTTP
+import Hub
 import Logging
 import Reactor
 import WebSocket
@@ -9,6 +10,8 @@ public final class Application: @unchecked Sendable {
     // Fields are set once in init and then only read.
     public let config: Configuration
     public let server: Server
+    public let hub: HubEngine
+    public let credentials: Credentials
     let logger: Logger
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
@@ -16,7 +19,15 @@ public final class Application: @unchecked Sendable {
     public init(config: Configuration, logger: Logger) throws {
         self.config = config
         self.logger = logger
+        credentials = try Credentials.load(config: config)
         server = try Server(config: config, logger: logger)
+        var hs = HubSettings()
+        hs.batchWindowMs = config.batchWindowMs
+        hs.batchMaxEvents = config.batchMaxEvents
+        hs.batchMaxBytes = config.batchMaxBytes
+        hs.maxConnectionBuffer = config.maxConnectionBuffer
+        hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
+        hub = HubEngine(settings: hs, loops: server.loops)
         registerRoutes()
     }
 
@@ -24,6 +35,7 @@ public final class Application: @unchecked Sendable {
         server.addRoute(.get, "/health/live") { _ in
             .response(.json(200, #"{"status":"ok"}"#))
         }
+        HubRoutes(engine: hub, credentials: credentials).register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
             server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)
@@ -50,6 +62,24 @@ public final class Application: @unchecked Sendable {
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
         ])
+        if credentials.secretFromFile {
+            // Ready-to-use tokens so a fresh `make run` can be tried at once (the secret is in the
+            // data directory; set SWITCHBOARD_AUTH_SECRET to manage it yourself).
+            let ops = (try? credentials.token(sub: "ops", role: .ops, topics: ["*"], ttlSeconds: 86400)) ?? ""
+            let agent = (try? credentials.token(sub: "agent", role: .agent, topics: ["inbox", "conversation.*"], ttlSeconds: 86400)) ?? ""
+            logger.info("ops token (24 h, all topics): \(ops)")
+            logger.info("agent token (24 h, inbox + conversation.*): \(agent)")
+            logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
+        }
+        let hub = self.hub
+        server.loops[0].execute {
+            // Expire idle topics' history even when nothing is published on them.
+            func sweep() {
+                hub.evictExpired()
+                self.server.loops[0].schedule(afterNanoseconds: 10_000_000_000) { sweep() }
+            }
+            sweep()
+        }
     }
 
     /// Blocks until SIGTERM/SIGINT, then shuts down gracefully.
