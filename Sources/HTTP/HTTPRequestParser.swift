@@ -2,6 +2,15 @@
 // smuggling and memory exhaustion. It does no I/O and keeps no copy of the input: complete lines
 // are consumed and turned into fields; a partial line is left unconsumed for the caller to hand
 // back with more data, and only its length is remembered so it is never rescanned.
+//
+// Choices where RFC 9112 leaves room (all refuse rather than guess):
+// - CRLF only: a bare LF anywhere in the request line, headers, chunk lines or trailers is 400.
+// - The request target must be printable ASCII (0x21-0x7E); anything else is 400.
+// - Transfer-Encoding other than exactly one `chunked` is 501 unsupported_transfer_encoding;
+//   Transfer-Encoding together with Content-Length, or two Content-Length fields (equal or not),
+//   is 400 request_smuggling; a malformed Content-Length (empty, sign, comma list, overflow) is
+//   400 bad_request. Two Host fields are 400.
+// - Expect values other than 100-continue are ignored (no 417).
 
 public enum HTTPParseResult: Sendable {
     case needMore
@@ -71,11 +80,13 @@ public struct HTTPRequestParser: Sendable {
     }
 
     /// True once any byte of a request has been seen (consumed, or held back as a partial line)
-    /// and the request is not yet complete; leading empty lines alone do not count.
-    public var isMidRequest: Bool { phase != .requestLine || partialLineScanned > 0 }
+    /// and the request is not yet complete; leading empty lines alone do not count. False once
+    /// the parser has failed: nothing is pending any more.
+    public var isMidRequest: Bool { failure == nil && (phase != .requestLine || partialLineScanned > 0) }
 
-    /// Headers of the current request are parsed; its body is pending.
+    /// Headers of the current request are parsed; its body is pending. False once the parser has failed.
     public var headersComplete: Bool {
+        if failure != nil { return false }
         switch phase {
         case .requestLine, .headers: return false
         default: return true
@@ -87,8 +98,8 @@ public struct HTTPRequestParser: Sendable {
     /// Parses from the start of `bytes`; returns how many bytes it consumed and what it found.
     /// Incremental: the caller keeps unconsumed bytes and calls again with them plus new data. It
     /// returns after at most ONE complete request so pipelined requests come out one by one, in
-    /// order. After `.error` the parser is dead: every later call returns the same error and
-    /// consumes nothing (the caller answers with the error's status and closes).
+    /// order. With `.error` the count is 0 and the parser is dead: every later call returns the
+    /// same error (the caller answers with the error's status and closes).
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) -> (consumed: Int, result: HTTPParseResult) {
         if let failure { return (0, .error(failure)) }
         var cursor = 0
@@ -112,7 +123,7 @@ public struct HTTPRequestParser: Sendable {
                 body = []
                 headers = HTTPHeaders()
                 wantsContinue = false
-                return (cursor, .error(error))
+                return (0, .error(error))
             }
         }
     }

@@ -86,6 +86,7 @@ final class RequestLineTests: XCTestCase {
         let long = parseOnce(&parser, "GET /" + String(repeating: "a", count: 60))
         guard case .error(let error) = long.result else { return XCTFail("expected 414, got \(long.result)") }
         XCTAssertEqual(error.status, 414)
+        XCTAssertEqual(long.consumed, 0, "an error consumes nothing")
         // Dead after an error.
         let again = parseOnce(&parser, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         guard case .error(let same) = again.result else { return XCTFail("parser revived") }
