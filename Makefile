@@ -11,7 +11,7 @@ run: deps release
 	mkdir -p data
 	$(RELEASE_BIN) serve --host 127.0.0.1 --port 8080 --data-dir ./data
 
-test: test-deps unit release integration autobahn
+test: test-deps unit release integration browser autobahn
 	@echo "make test: all suites passed"
 
 deps:
@@ -34,6 +34,9 @@ unit: deps
 
 integration: release test-deps
 	SWITCHBOARD_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/integration clients/python/tests
+
+browser: release test-deps
+	SWITCHBOARD_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/browser
 
 autobahn: release test-deps
 	bash scripts/autobahn-run.sh $(abspath $(RELEASE_BIN))

@@ -9,9 +9,9 @@ public struct BatchAccumulator: Sendable {
     /// Sum of the pending events' encoded sizes.
     public private(set) var pendingBytes = 0
 
-    public init(topic: String) {
+    public init(topic: String, epoch: String? = nil) {
         self.topic = topic
-        self.prefix = ProtocolCodec.batchPrefix(topic: topic)
+        self.prefix = ProtocolCodec.batchPrefix(topic: topic, epoch: epoch)
     }
 
     public var pendingEvents: Int { events.count }

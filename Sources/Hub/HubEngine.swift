@@ -225,7 +225,7 @@ public final class HubEngine: @unchecked Sendable {
             if since.epoch == state.log.epoch, since.seq <= flushed,
                case .replay(let events) = state.log.recover(since: (since.epoch, since.seq), nowMs: nowMs) {
                 let upTo = events.filter { $0.seq <= flushed }
-                var acc = BatchAccumulator(topic: topic)
+                var acc = BatchAccumulator(topic: topic, epoch: state.log.epoch)
                 for e in upTo {
                     acc.append(e)
                     if acc.isFull(maxEvents: settings.batchMaxEvents, maxBytes: settings.batchMaxBytes),
@@ -297,6 +297,6 @@ final class TopicState: @unchecked Sendable {  // guarded by its shard's lock
     init(topic: String, limits: HistoryLimits) {
         self.topic = topic
         log = TopicLog(limits: limits)
-        pending = BatchAccumulator(topic: topic)
+        pending = BatchAccumulator(topic: topic, epoch: log.epoch)
     }
 }

@@ -90,10 +90,15 @@ extension ProtocolCodec {
         out.append(contentsOf: batchSuffix)
     }
 
-    /// `{"op":"batch","topic":"<topic>","events":[`
-    static func batchPrefix(topic: String) -> [UInt8] {
+    /// `{"op":"batch","topic":"<topic>"[,"epoch":"<epoch>"],"events":[`. The epoch lets a client
+    /// that learned a topic through a wildcard resume it with `since` after a reconnect.
+    static func batchPrefix(topic: String, epoch: String? = nil) -> [UInt8] {
         var out: [UInt8] = Array(#"{"op":"batch","topic":"#.utf8)
         JSONWriter.appendString(topic, to: &out)
+        if let epoch {
+            out.append(contentsOf: #","epoch":"#.utf8)
+            JSONWriter.appendString(epoch, to: &out)
+        }
         out.append(contentsOf: #","events":["#.utf8)
         return out
     }
