@@ -101,6 +101,10 @@ public final class Server: @unchecked Sendable {
     func finalize(_ response: HTTPResponse, request: HTTPRequest, requestID: String) -> HTTPResponse {
         var r = response
         r.headers.replaceOrAdd("X-Request-ID", requestID)
+        if request.versionMinor == 0 && request.keepAlive {
+            // HTTP/1.0 closes by default; say explicitly that this connection stays open.
+            r.headers.replaceOrAdd("Connection", "keep-alive")
+        }
         if let origin = request.headers["Origin"], let allowed = allowedOrigin(origin) {
             r.headers.replaceOrAdd("Access-Control-Allow-Origin", allowed)
             r.headers.add("Access-Control-Expose-Headers", "X-Request-ID, Retry-After")

@@ -257,3 +257,20 @@ def test_survives_descriptor_exhaustion(server_factory):
             pass
         assert time.time() < deadline, "server did not recover after EMFILE"
         time.sleep(0.2)
+
+
+def test_http10_keep_alive(server):
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.settimeout(3)
+    s.sendall(b"GET /health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    time.sleep(0.2)
+    first = s.recv(4096)
+    assert first.startswith(b"HTTP/1.1 200") and b"Connection: keep-alive" in first
+    s.sendall(b"GET /health/live HTTP/1.0\r\n\r\n")  # no keep-alive: answered, then closed
+    data = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+    assert data.startswith(b"HTTP/1.1 200") and b"Connection: close" in data
