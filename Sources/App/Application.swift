@@ -33,7 +33,7 @@ public final class Application: @unchecked Sendable {
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubEngine(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
-        writer = try StoreWriter(path: dbPath)
+        writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1)
         reader = try StoreReader(path: dbPath)
         processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger)
         registerRoutes()

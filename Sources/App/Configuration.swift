@@ -39,6 +39,9 @@ public struct Configuration: Sendable {
     public var waAppSecret: String? = nil
     public var inboxMaxAttempts = 5
     public var webhookMaxBodyBytes = 3 << 20 + 512 << 10
+    /// Group commit of store writes (feature flag; off = one transaction and fsync per write,
+    /// the baseline the inbound benchmark compares against).
+    public var groupCommit = true
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
@@ -153,6 +156,10 @@ public struct Configuration: Sendable {
         Setting(env: "SWITCHBOARD_INBOX_MAX_ATTEMPTS", flag: nil, help: "processing attempts of a webhook before it moves to the dead-letter table") { c, v in
             guard let n = Int(v), (1...100).contains(n) else { return "expected an integer 1-100" }
             c.inboxMaxAttempts = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_GROUP_COMMIT", flag: nil, help: "on|off: share one transaction and fsync among concurrent store writes") { c, v in
+            guard v == "on" || v == "off" else { return "expected on or off" }
+            c.groupCommit = v == "on"; return nil
         },
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
