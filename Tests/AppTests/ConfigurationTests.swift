@@ -1,0 +1,77 @@
+import XCTest
+@testable import App
+
+final class ConfigurationTests: XCTestCase {
+    func testDefaults() throws {
+        let c = try Configuration.load(environment: [:], flags: [:])
+        XCTAssertEqual(c.host, "127.0.0.1")
+        XCTAssertEqual(c.port, 8080)
+        XCTAssertEqual(c.dataDir, "./data")
+        XCTAssertEqual(c.batchWindowMs, 10)
+        XCTAssertEqual(c.batchMaxEvents, 256)
+        XCTAssertEqual(c.batchMaxBytes, 65536)
+        XCTAssertEqual(c.maxConnectionBuffer, 4 << 20)
+        XCTAssertEqual(c.historyMax, 1000)
+        XCTAssertEqual(c.historyTTLSeconds, 600)
+        XCTAssertEqual(c.inboxMaxAttempts, 5)
+    }
+
+    func testFlagWinsOverVariable() throws {
+        let c = try Configuration.load(environment: ["SWITCHBOARD_PORT": "9000", "SWITCHBOARD_HOST": "::1"], flags: ["--port": "9001"])
+        XCTAssertEqual(c.port, 9001)
+        XCTAssertEqual(c.host, "::1")
+    }
+
+    func testBadValuesNameTheSetting() {
+        let cases: [([String: String], [String: String], String)] = [
+            (["SWITCHBOARD_PORT": "http"], [:], "SWITCHBOARD_PORT"),
+            ([:], ["--port": "70000"], "--port"),
+            (["SWITCHBOARD_THREADS": "0"], [:], "SWITCHBOARD_THREADS"),
+            (["SWITCHBOARD_HOST": "localhost"], [:], "SWITCHBOARD_HOST"),
+            (["SWITCHBOARD_BATCH_WINDOW_MS": "-1"], [:], "SWITCHBOARD_BATCH_WINDOW_MS"),
+            (["SWITCHBOARD_LOG_FORMAT": "xml"], [:], "SWITCHBOARD_LOG_FORMAT"),
+            (["SWITCHBOARD_AUTH_SECRET": "short"], [:], "SWITCHBOARD_AUTH_SECRET"),
+            (["SWITCHBOARD_CORS_ORIGINS": "ftp://x"], [:], "SWITCHBOARD_CORS_ORIGINS"),
+            (["SWITCHBOARD_GROUP_COMMIT": "yes"], [:], "SWITCHBOARD_GROUP_COMMIT"),
+        ]
+        for (env, flags, name) in cases {
+            do {
+                _ = try Configuration.load(environment: env, flags: flags)
+                XCTFail("accepted \(env) \(flags)")
+            } catch {
+                XCTAssertTrue(error.message.contains(name), error.message)
+                XCTAssertFalse(error.message.contains("\n"))
+            }
+        }
+    }
+
+    func testCORSOriginsList() throws {
+        let c = try Configuration.load(environment: ["SWITCHBOARD_CORS_ORIGINS": "http://a.example, https://b.example:8443"], flags: [:])
+        XCTAssertEqual(c.corsOrigins, ["http://a.example", "https://b.example:8443"])
+    }
+
+    func testEverySettingIsDocumented() {
+        let names = Configuration.documentation.map(\.env)
+        XCTAssertEqual(Set(names).count, names.count)
+        XCTAssertTrue(names.allSatisfy { $0.hasPrefix("SWITCHBOARD_") })
+    }
+}
+
+final class APIErrorTests: XCTestCase {
+    func testEnvelopeShapeAndEscaping() {
+        let r = APIError(status: 400, code: "bad_request", message: "quote \" and\nnewline").response(requestID: "rid-1")
+        XCTAssertEqual(r.status, 400)
+        XCTAssertEqual(r.headers["Content-Type"], "application/json")
+        let body = String(decoding: r.body, as: UTF8.self)
+        XCTAssertEqual(body, #"{"error":{"code":"bad_request","message":"quote \" and\nnewline","request_id":"rid-1"}}"#)
+    }
+
+    func testRequestIDSanity() {
+        XCTAssertTrue(Server.isSafeID("abc-123_x.y:z"))
+        XCTAssertFalse(Server.isSafeID(""))
+        XCTAssertFalse(Server.isSafeID("has space"))
+        XCTAssertFalse(Server.isSafeID(String(repeating: "a", count: 129)))
+        XCTAssertFalse(Server.isSafeID("new\nline"))
+        XCTAssertNotEqual(Server.generateRequestID(), Server.generateRequestID())
+    }
+}
