@@ -2,6 +2,7 @@
 // to show. Every route's failure becomes this envelope, produced here and nowhere else:
 // {"error":{"code":"...","message":"...","request_id":"..."}}
 import HTTP
+import JSON
 
 public struct APIError: Error, Sendable {
     public let status: Int
@@ -26,43 +27,16 @@ public struct APIError: Error, Sendable {
         var body: [UInt8] = []
         body.reserveCapacity(96 + message.utf8.count)
         body.append(contentsOf: #"{"error":{"code":"#.utf8)
-        JSONText.appendString(code, to: &body)
+        JSONWriter.appendString(code, to: &body)
         body.append(contentsOf: #","message":"#.utf8)
-        JSONText.appendString(message, to: &body)
+        JSONWriter.appendString(message, to: &body)
         body.append(contentsOf: #","request_id":"#.utf8)
-        JSONText.appendString(requestID, to: &body)
+        JSONWriter.appendString(requestID, to: &body)
         body.append(contentsOf: "}}".utf8)
         var h = HTTPHeaders()
         h.add("Content-Type", "application/json")
         for (k, v) in headers { h.add(k, v) }
         return HTTPResponse(status: status, headers: h, body: body)
-    }
-}
-
-/// Minimal JSON string escaping for responses built by hand (no Foundation on the hot path).
-enum JSONText {
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    static func string(_ s: String) -> String {
-        var out: [UInt8] = []
-        appendString(s, to: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
