@@ -5,6 +5,7 @@
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 public struct Configuration: Sendable {
@@ -23,6 +24,21 @@ public struct Configuration: Sendable {
     public var wsMaxMessageBytes = 1 << 20
     public var wsPingIntervalSeconds = 30.0
     public var wsIdleTimeoutSeconds = 75.0
+    // Hub
+    public var batchWindowMs = 10
+    public var batchMaxEvents = 256
+    public var batchMaxBytes = 65536
+    public var maxConnectionBuffer = 4 << 20
+    public var historyMax = 1000
+    public var historyTTLSeconds = 600
+    // Access
+    public var authSecret: String? = nil
+    public var apiKey: String? = nil
+    // WhatsApp inbound
+    public var waVerifyToken: String? = nil
+    public var waAppSecret: String? = nil
+    public var inboxMaxAttempts = 5
+    public var webhookMaxBodyBytes = 3 << 20 + 512 << 10
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
@@ -93,6 +109,50 @@ public struct Configuration: Sendable {
         Setting(env: "SWITCHBOARD_WS_IDLE_TIMEOUT_S", flag: nil, help: "seconds without any frame from a peer before it is closed") { c, v in
             guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }
             c.wsIdleTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_BATCH_WINDOW_MS", flag: nil, help: "hub batching time window in ms (0 = flush at the end of each loop turn)") { c, v in
+            guard let n = Int(v), (0...10_000).contains(n) else { return "expected an integer 0-10000" }
+            c.batchWindowMs = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_BATCH_MAX_EVENTS", flag: nil, help: "events per batch frame before it is sent early") { c, v in
+            guard let n = Int(v), (1...100_000).contains(n) else { return "expected an integer 1-100000" }
+            c.batchMaxEvents = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_BATCH_MAX_BYTES", flag: nil, help: "bytes of events per batch frame before it is sent early") { c, v in
+            guard let n = Int(v), (1...(16 << 20)).contains(n) else { return "expected an integer 1-16777216" }
+            c.batchMaxBytes = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_MAX_CONN_BUFFER", flag: nil, help: "outbound bytes queued per connection before it is closed with 4008 (slow consumer)") { c, v in
+            guard let n = Int(v), (1024...(1 << 30)).contains(n) else { return "expected an integer 1024-1073741824" }
+            c.maxConnectionBuffer = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_HISTORY_MAX", flag: nil, help: "events kept per topic for recovery") { c, v in
+            guard let n = Int(v), (0...1_000_000).contains(n) else { return "expected an integer 0-1000000" }
+            c.historyMax = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_HISTORY_TTL_S", flag: nil, help: "seconds an event stays in a topic's history") { c, v in
+            guard let n = Int(v), (0...604_800).contains(n) else { return "expected an integer 0-604800" }
+            c.historyTTLSeconds = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_AUTH_SECRET", flag: nil, help: "HS256 secret for client tokens (default: generated into <data-dir>/auth_secret)") { c, v in
+            guard v.utf8.count >= 16 else { return "expected at least 16 bytes" }
+            c.authSecret = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_API_KEY", flag: nil, help: "bearer key for server-side APIs such as POST /api/publish (default: generated into <data-dir>/api_key)") { c, v in
+            guard v.utf8.count >= 16 else { return "expected at least 16 bytes" }
+            c.apiKey = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_WA_VERIFY_TOKEN", flag: nil, help: "token Meta sends in the GET /webhooks/whatsapp verification handshake") { c, v in
+            guard !v.isEmpty else { return "expected a non-empty token" }
+            c.waVerifyToken = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_WA_APP_SECRET", flag: nil, help: "Meta app secret: key of the X-Hub-Signature-256 HMAC (unset: webhooks are refused with 503)") { c, v in
+            guard !v.isEmpty else { return "expected a non-empty secret" }
+            c.waAppSecret = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_INBOX_MAX_ATTEMPTS", flag: nil, help: "processing attempts of a webhook before it moves to the dead-letter table") { c, v in
+            guard let n = Int(v), (1...100).contains(n) else { return "expected an integer 1-100" }
+            c.inboxMaxAttempts = n; return nil
         },
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

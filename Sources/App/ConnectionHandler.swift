@@ -339,6 +339,12 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         connection.closeAfterFlush(linger: true)
     }
 
+    func closeDiscardingOutput(code: UInt16, reason: String) {
+        guard !connection.isClosed else { return }
+        connection.discardQueuedOutput()
+        close(code: code, reason: reason)
+    }
+
     /// Graceful shutdown: WebSockets get 1001; idle HTTP connections close now; a request in
     /// progress is finished first.
     func beginShutdown() {

@@ -59,4 +59,7 @@ public protocol WebSocketPeer: AnyObject {
     /// Queues an already-encoded frame (shared by many connections).
     func sendFrame(_ frame: SharedBytes)
     func close(code: UInt16, reason: String)
+    /// Drops queued output that has not started to go out, then closes with `code`: for a slow
+    /// consumer, whose queue would otherwise delay the close frame indefinitely.
+    func closeDiscardingOutput(code: UInt16, reason: String)
 }

@@ -7,12 +7,20 @@ public struct SubscribeAckEntry: Sendable, Equatable {
     public var epoch: String
     public var seq: Int64
     public var recovered: Bool?
+    /// A wildcard subscription has no single position: its line is `{"wildcard":true}`.
+    public var wildcard = false
 
     public init(topic: String, epoch: String, seq: Int64, recovered: Bool? = nil) {
         self.topic = topic
         self.epoch = epoch
         self.seq = seq
         self.recovered = recovered
+    }
+
+    public static func wildcard(_ pattern: String) -> SubscribeAckEntry {
+        var e = SubscribeAckEntry(topic: pattern, epoch: "", seq: 0)
+        e.wildcard = true
+        return e
     }
 }
 
@@ -24,6 +32,10 @@ extension ProtocolCodec {
         for (i, entry) in topics.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             JSONWriter.appendString(entry.topic, to: &out)
+            if entry.wildcard {
+                out.append(contentsOf: #":{"wildcard":true}"#.utf8)
+                continue
+            }
             out.append(contentsOf: #":{"epoch":"#.utf8)
             JSONWriter.appendString(entry.epoch, to: &out)
             out.append(contentsOf: #","seq":"#.utf8)

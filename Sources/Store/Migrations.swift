@@ -2,7 +2,7 @@
 
 public enum Migrations {
     /// Append only: a released migration is never edited, a change is a new entry.
-    static let steps: [String] = [schemaVersion1]
+    static let steps: [String] = [schemaVersion1, schemaVersion2]
 
     public static var latestVersion: Int { steps.count }
 
@@ -116,6 +116,52 @@ public enum Migrations {
     CREATE TABLE kv (
         key TEXT PRIMARY KEY,
         value TEXT
+    );
+    """
+
+    /// Inbound conversation logic (issue 4):
+    /// - `messages` is rebuilt (SQLite cannot drop a CHECK) so that `status` may hold any status
+    ///   Meta sends ("played", and new ones), not only the five of version 1 — a status outside
+    ///   that list must never make a whole webhook fail. It also gains `preview`, the one-line
+    ///   summary shown by the REST list (recomputing it would need the decoder).
+    /// - `conversations` gains `last_read_at_ms` (set by mark-read) and indexes for the wa_id
+    ///   lookups and the (activity, id) cursor order.
+    /// - `webhook_events` keeps what is not a message or a status: other `field` values, value-
+    ///   level `errors[]`, and messages that name no sender. Unique on (field, value_json) so a
+    ///   redelivered payload stores nothing new.
+    static let schemaVersion2 = """
+    CREATE TABLE messages_v2 (
+        id INTEGER PRIMARY KEY,
+        wamid TEXT UNIQUE,
+        conversation_id INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        type TEXT,
+        body_json TEXT,
+        timestamp_s INTEGER,
+        status TEXT,
+        status_rank INTEGER NOT NULL DEFAULT 0,
+        error_json TEXT,
+        created_at_ms INTEGER,
+        preview TEXT
+    );
+    INSERT INTO messages_v2 (id, wamid, conversation_id, direction, type, body_json, timestamp_s,
+                             status, status_rank, error_json, created_at_ms)
+        SELECT id, wamid, conversation_id, direction, type, body_json, timestamp_s,
+               status, status_rank, error_json, created_at_ms FROM messages;
+    DROP TABLE messages;
+    ALTER TABLE messages_v2 RENAME TO messages;
+    CREATE INDEX messages_by_conversation_time ON messages(conversation_id, timestamp_s, id);
+
+    ALTER TABLE conversations ADD COLUMN last_read_at_ms INTEGER;
+    CREATE INDEX conversations_by_wa_id ON conversations(wa_id);
+    CREATE INDEX conversations_by_activity_id ON conversations(last_activity_ms DESC, id DESC);
+
+    CREATE TABLE webhook_events (
+        id INTEGER PRIMARY KEY,
+        field TEXT NOT NULL,
+        value_json TEXT NOT NULL,
+        received_at_ms INTEGER NOT NULL,
+        UNIQUE (field, value_json)
     );
     """
 }

@@ -1,5 +1,6 @@
 // The switchboard command: `serve` runs the server; other subcommands are operator tools.
 import App
+import Hub
 import Observability
 import ArgumentParser
 import Logging
@@ -10,7 +11,7 @@ struct Switchboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Realtime backend for a WhatsApp Business inbox.",
-        subcommands: [Serve.self, Env.self],
+        subcommands: [Serve.self, Token.self, Env.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -49,6 +50,42 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
         app.runUntilSignal()
+    }
+}
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a client token signed with the server's secret (SWITCHBOARD_AUTH_SECRET or <data-dir>/auth_secret).")
+
+    @Option(help: "Who the token is for (claim sub).") var sub: String
+    @Option(help: "agent, ops or service.") var role: String
+    @Option(help: "Comma-separated topic patterns the token may read, e.g. 'inbox,conversation.*'.") var topics: String
+    @Option(help: "Lifetime in seconds.") var ttl: Int64 = 3600
+    @Option(name: .customLong("data-dir"), help: "State directory holding auth_secret (SWITCHBOARD_DATA_DIR, default ./data).") var dataDir: String?
+
+    func run() throws {
+        var flags: [String: String] = [:]
+        if let dataDir { flags["--data-dir"] = dataDir }
+        do throws(any Error) {
+            let config = try Configuration.load(environment: ProcessEnvironment.all(), flags: flags)
+            guard let r = Role(rawValue: role) else { throw ConfigurationError(message: "invalid --role '\(role)': expected agent, ops or service") }
+            guard ttl > 0 else { throw ConfigurationError(message: "invalid --ttl '\(ttl)': expected seconds > 0") }
+            let list = topics.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+            guard !list.isEmpty else { throw ConfigurationError(message: "invalid --topics: expected at least one pattern") }
+            let creds = try Credentials.load(config: config)
+            print(try creds.token(sub: sub, role: r, topics: list, ttlSeconds: ttl))
+        } catch {
+            printError("switchboard token: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
     }
 }
 

@@ -1,0 +1,187 @@
+// REST for the frontend's first load and paging (token with role agent or ops), and the admin
+// view of dead letters (API key). Reads run on the store's reader threads, writes on its writer;
+// the loop thread only parses and answers.
+import Conversations
+import HTTP
+import Hub
+import JSON
+import Reactor
+import Store
+
+struct ConversationRoutes {
+    let reader: StoreReader
+    let writer: StoreWriter
+    let hub: HubEngine
+    let credentials: Credentials
+    let processor: InboxProcessor
+
+    func register(on server: Server) {
+        server.addRoute(.get, "/api/conversations") { ctx in self.list(ctx) }
+        server.addRoute(.get, "/api/conversations/{wa_id}/messages") { ctx in self.messages(ctx) }
+        server.addRoute(.post, "/api/conversations/{wa_id}/read") { ctx in self.markRead(ctx) }
+        server.addRoute(.get, "/api/admin/dead-letters") { ctx in self.deadLetters(ctx) }
+        server.addRoute(.post, "/api/admin/dead-letters/{id}/replay") { ctx in self.replay(ctx) }
+    }
+
+    // MARK: access
+
+    enum Caller { case apiKey, token(TokenClaims) }
+
+    /// A bearer that is either the API key or a valid agent/ops token.
+    func caller(_ ctx: RequestContext) -> Result<Caller, APIError> {
+        let auth = ctx.request.headers["Authorization"]
+        if credentials.isAPIKey(auth) { return .success(.apiKey) }
+        guard let bearer = Credentials.bearer(auth) else { return .failure(.unauthorized("Authorization: Bearer <token> required")) }
+        switch AccessToken.verify(bearer, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
+        case .failure(let e): return .failure(.unauthorized("token rejected: \(e.code)"))
+        case .success(let claims):
+            guard claims.role == .agent || claims.role == .ops else { return .failure(.forbidden("role \(claims.role.rawValue) may not read conversations")) }
+            return .success(.token(claims))
+        }
+    }
+
+    func authorize(_ ctx: RequestContext, topic: String) -> APIError? {
+        switch caller(ctx) {
+        case .failure(let e): return e
+        case .success(.apiKey): return nil
+        case .success(.token(let claims)):
+            return claims.mayRead(topic: topic) ? nil : .forbidden("token does not allow \(topic)")
+        }
+    }
+
+    static func limit(_ ctx: RequestContext) -> Result<Int, APIError> {
+        guard let raw = ctx.request.queryValue("limit") else { return .success(ConversationQueries.defaultLimit) }
+        guard let n = Int(raw), ConversationQueries.limitRange.contains(n) else {
+            return .failure(.badRequest("limit must be an integer \(ConversationQueries.limitRange.lowerBound)-\(ConversationQueries.limitRange.upperBound)"))
+        }
+        return .success(n)
+    }
+
+    // MARK: conversations
+
+    func list(_ ctx: RequestContext) -> RouteResult {
+        if let e = authorize(ctx, topic: "inbox") { return .failure(e) }
+        let limit: Int
+        switch Self.limit(ctx) { case .success(let n): limit = n; case .failure(let e): return .failure(e) }
+        let before = ctx.request.queryValue("before")
+        let sink = ctx.sink
+        reader.submit({ db in
+            let page = try ConversationQueries.listConversations(db, limit: limit, before: before)
+            return Self.pageJSON(page.items.map { $0.json() }, next: page.nextCursor)
+        }, completion: { result in Self.answer(result, sink) })
+        return .deferred
+    }
+
+    func messages(_ ctx: RequestContext) -> RouteResult {
+        let waID = ctx.params["wa_id"] ?? ""
+        if let e = authorize(ctx, topic: "conversation." + waID) { return .failure(e) }
+        let limit: Int
+        switch Self.limit(ctx) { case .success(let n): limit = n; case .failure(let e): return .failure(e) }
+        let before = ctx.request.queryValue("before")
+        let sink = ctx.sink
+        reader.submit({ db in
+            let page = try ConversationQueries.messages(db, waID: waID, limit: limit, before: before)
+            return Self.pageJSON(page.items.map { $0.json() }, next: page.nextCursor)
+        }, completion: { result in Self.answer(result, sink) })
+        return .deferred
+    }
+
+    func markRead(_ ctx: RequestContext) -> RouteResult {
+        let waID = ctx.params["wa_id"] ?? ""
+        if let e = authorize(ctx, topic: "conversation." + waID) { return .failure(e) }
+        let sink = ctx.sink
+        let hub = self.hub
+        let meta = InboxProcessor.meta(ctx.requestID)
+        writer.submit({ db in
+            try ConversationQueries.markRead(db, waID: waID, nowMs: MonotonicTime.wallMilliseconds())
+        }, completion: { result in
+            switch result {
+            case .success(let rows) where rows.isEmpty:
+                sink.fail(.notFound("no conversation with \(waID)"))
+            case .success(let rows):
+                for row in rows { hub.publish(topic: "inbox", type: "conversation.updated", data: row.json(), meta: meta) }
+                sink.respond(.json(200, String(decoding: Self.pageJSON(rows.map { $0.json() }, next: nil), as: UTF8.self)))
+            case .failure(let e):
+                sink.fail(Self.storeError(e))
+            }
+        })
+        return .deferred
+    }
+
+    // MARK: dead letters
+
+    func deadLetters(_ ctx: RequestContext) -> RouteResult {
+        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+            return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
+        }
+        let includeReplayed = ctx.request.queryValue("include_replayed") == "true"
+        let sink = ctx.sink
+        reader.submit({ db in
+            let rows = try InboxStore.listDeadLetters(db, includeReplayed: includeReplayed, limit: 500)
+            return Self.pageJSON(rows.map { r in
+                JSONWriter.encode(.object([
+                    ("id", .number(String(r.id))), ("inbox_id", .number(String(r.inboxID))),
+                    ("failed_at_ms", .number(String(r.failedAtMs))), ("error", r.error.map { .string($0) } ?? .null),
+                    ("attempts", .number(String(r.attempts))),
+                    ("replayed_at_ms", r.replayedAtMs.map { .number(String($0)) } ?? .null),
+                ]))
+            }, next: nil)
+        }, completion: { result in Self.answer(result, sink) })
+        return .deferred
+    }
+
+    func replay(_ ctx: RequestContext) -> RouteResult {
+        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+            return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
+        }
+        guard let id = Int64(ctx.params["id"] ?? ""), id > 0 else { return .failure(.badRequest("id must be a positive integer")) }
+        let sink = ctx.sink
+        let processor = self.processor
+        writer.submit({ db in
+            try InboxStore.replayDeadLetter(db, id: id, nowMs: MonotonicTime.wallMilliseconds())
+        }, completion: { result in
+            switch result {
+            case .success(true):
+                processor.notify()
+                sink.respond(.json(202, #"{"status":"replaying","id":\#(id)}"#))
+            case .success(false):
+                sink.fail(.notFound("no dead letter \(id) waiting for replay"))
+            case .failure(let e):
+                sink.fail(Self.storeError(e))
+            }
+        })
+        return .deferred
+    }
+
+    // MARK: helpers
+
+    static func pageJSON(_ items: [[UInt8]], next: String?) -> [UInt8] {
+        var out: [UInt8] = Array(#"{"items":["#.utf8)
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: item)
+        }
+        out.append(contentsOf: #"],"next_cursor":"#.utf8)
+        if let next { JSONWriter.appendString(next, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    static func answer(_ result: Result<[UInt8], StoreError>, _ sink: ResponseSink) {
+        switch result {
+        case .success(let body):
+            var h = HTTPHeaders()
+            h.add("Content-Type", "application/json")
+            sink.respond(HTTPResponse(status: 200, headers: h, body: body))
+        case .failure(let e):
+            sink.fail(storeError(e))
+        }
+    }
+
+    /// Store failures become safe API errors; a bad cursor is the caller's mistake.
+    static func storeError(_ e: StoreError) -> APIError {
+        if e.code == "bad_cursor" || (e.code == "job_error" && e.message.contains("ConversationsError")) { return .badRequest("before is not a valid cursor") }
+        if e.code == "busy" || e.code == "overloaded" { return APIError(status: 503, code: "store_busy", message: "the store is busy; retry") }
+        return .internalError
+    }
+}

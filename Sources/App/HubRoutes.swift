@@ -1,0 +1,89 @@
+// HTTP entry points of the hub: the WebSocket upgrade at /ws (token checked before the upgrade)
+// and server-side publishing at POST /api/publish (API key).
+import HTTP
+import Hub
+import JSON
+import Reactor
+
+struct HubRoutes {
+    let engine: HubEngine
+    let credentials: Credentials
+    /// Events per POST /api/publish.
+    static let maxEventsPerRequest = 1000
+
+    func register(on server: Server) {
+        server.addRoute(.get, "/ws") { ctx in self.upgrade(ctx) }
+        server.addRoute(.post, "/api/publish") { ctx in self.publish(ctx) }
+    }
+
+    /// `GET /ws?token=<jwt>` or `Authorization: Bearer <jwt>`: 401 before the upgrade when the
+    /// token is missing, malformed, wrongly signed or expired.
+    func upgrade(_ ctx: RequestContext) -> RouteResult {
+        let token = ctx.request.queryValue("token") ?? Credentials.bearer(ctx.request.headers["Authorization"])
+        guard let token, !token.isEmpty else {
+            return .failure(.unauthorized("a token is required (?token= or Authorization: Bearer)"))
+        }
+        let claims: TokenClaims
+        switch AccessToken.verify(token, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
+        case .success(let c): claims = c
+        case .failure(let e): return .failure(.unauthorized("token rejected: \(e.code)"))
+        }
+        return Application.upgrade(ctx, to: HubClient(engine: engine, claims: claims, loop: ctx.loop))
+    }
+
+    /// Body `{"topic","type","data"}` or an array of those → 202 `{"results":[{"topic","seq"}]}`.
+    /// The whole request is validated before anything is published, so a bad item publishes nothing.
+    func publish(_ ctx: RequestContext) -> RouteResult {
+        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+            return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
+        }
+        let body: JSONValue
+        do {
+            body = try JSONParser.parse(ctx.request.body)
+        } catch {
+            return .failure(.badRequest("body is not valid JSON: \(error.message)"))
+        }
+        let items: [JSONValue]
+        let single: Bool
+        switch body {
+        case .array(let a): items = a; single = false
+        case .object: items = [body]; single = true
+        default: return .failure(.badRequest("body must be an event object or an array of them"))
+        }
+        guard !items.isEmpty else { return .failure(.badRequest("no events")) }
+        guard items.count <= Self.maxEventsPerRequest else {
+            return .failure(APIError(status: 413, code: "payload_too_large", message: "at most \(Self.maxEventsPerRequest) events per request"))
+        }
+        var events: [(topic: String, type: String, data: [UInt8])] = []
+        events.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            let at = single ? "" : "[\(i)]."
+            guard case .object = item else { return .failure(.badRequest("\(single ? "body" : "[\(i)]") must be an object")) }
+            guard let topic = item["topic"]?.stringValue, TopicName.isValid(topic) else {
+                return .failure(.badRequest("\(at)topic must be a valid topic name"))
+            }
+            guard let type = item["type"]?.stringValue, !type.isEmpty, type.utf8.count <= ProtocolCodec.maxTypeBytes else {
+                return .failure(.badRequest("\(at)type must be a non-empty string of at most \(ProtocolCodec.maxTypeBytes) bytes"))
+            }
+            guard let data = item["data"] else { return .failure(.badRequest("\(at)data is missing")) }
+            events.append((topic, type, JSONWriter.encode(data)))
+        }
+        var meta: [UInt8] = Array(#"{"correlation_id":"#.utf8)
+        JSONWriter.appendString(ctx.requestID, to: &meta)
+        meta.append(UInt8(ascii: "}"))
+        var out: [UInt8] = Array(#"{"results":["#.utf8)
+        for (i, e) in events.enumerated() {
+            let seq = engine.publish(topic: e.topic, type: e.type, data: e.data, meta: meta)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"topic":"#.utf8)
+            JSONWriter.appendString(e.topic, to: &out)
+            out.append(contentsOf: #","seq":"#.utf8)
+            JSONWriter.appendInt(seq, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "]}".utf8)
+        var h = HTTPHeaders()
+        h.add("Content-Type", "application/json")
+        return .response(HTTPResponse(status: 202, headers: h, body: out))
+    }
+}

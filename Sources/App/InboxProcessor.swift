@@ -1,0 +1,198 @@
+// The inbox worker: takes committed webhook rows in arrival order, decodes them, applies them to
+// the store and marks them done in the same transaction (so a crash never applies a row twice),
+// then publishes the resulting events after the commit. Failures retry with backoff; after the
+// last attempt a row moves to the dead-letter table and an alert is published.
+//
+// One worker thread processes rows in arrival order, which keeps every conversation's updates in
+// order; the store has a single writer anyway, so parallel workers would only add contention.
+import Conversations
+import Foundation
+import Hub
+import JSON
+import Logging
+import Reactor
+import Store
+import WhatsApp
+
+final class InboxProcessor: @unchecked Sendable {
+    // Mutable state is guarded by `condition`; the worker thread owns everything else.
+    private let writer: StoreWriter
+    private let hub: HubEngine
+    private let maxAttempts: Int
+    private let logger: Logger
+    private let condition = NSCondition()
+    private var pendingNotify = false
+    private var stopped = false
+    private var thread: Thread?
+    private let done = NSCondition()
+    private var finished = false
+    /// Rows claimed per writer round trip.
+    static let batchSize = 200
+
+    init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger) {
+        self.writer = writer
+        self.hub = hub
+        self.maxAttempts = maxAttempts
+        self.logger = logger
+    }
+
+    func start() {
+        // Rows a crash left half-processed go back to pending; their transaction never committed.
+        let now = MonotonicTime.wallMilliseconds()
+        if let n = try? writer.submitAndWait({ db in try InboxStore.resetProcessingOnStartup(db, nowMs: now) }), n > 0 {
+            logger.info("inbox rows resumed after restart", metadata: ["inbox.resumed": "\(n)"])
+        }
+        let t = Thread { [self] in run() }
+        t.name = "inbox-worker"
+        thread = t
+        t.start()
+    }
+
+    /// A new row was committed (or a dead letter replayed): wake the worker.
+    func notify() {
+        condition.lock()
+        pendingNotify = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+        done.lock()
+        while !finished && thread != nil { _ = done.wait(until: Date().addingTimeInterval(5)) ; break }
+        done.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            if stopped { condition.unlock(); break }
+            pendingNotify = false
+            condition.unlock()
+
+            let processed = processBatch()
+            if processed == 0 {
+                condition.lock()
+                if !pendingNotify && !stopped {
+                    // Retries come due without a notification: look again within a second.
+                    _ = condition.wait(until: Date().addingTimeInterval(1))
+                }
+                condition.unlock()
+            }
+        }
+        done.lock()
+        finished = true
+        done.signal()
+        done.unlock()
+    }
+
+    enum Outcome: Sendable {
+        case done(events: [DomainEvent], correlationID: String)
+        case retry
+        case dead(deadLetterID: Int64, inboxID: Int64, error: String, correlationID: String)
+    }
+
+    /// Claims, applies and publishes one batch; returns how many rows it handled.
+    private func processBatch() -> Int {
+        let now = MonotonicTime.wallMilliseconds()
+        let rows: [InboxRow]
+        do {
+            rows = try writer.submitAndWait { db in try InboxStore.claimPending(db, limit: Self.batchSize, nowMs: now) }
+        } catch {
+            logger.error("inbox claim failed", metadata: ["error": "\(error)"])
+            return 0
+        }
+        if rows.isEmpty { return 0 }
+        // Decoding needs no database: do it here, off the writer thread.
+        let decoded: [(InboxRow, Result<WebhookPayload, DecodeFailure>)] = rows.map { row in
+            do { return (row, .success(try WebhookDecoder.decode(row.body))) }
+            catch let e as WebhookDecodeError { return (row, .failure(DecodeFailure(reason: "\(e.code): \(e.detail)"))) }
+            catch { return (row, .failure(DecodeFailure(reason: "undecodable: \(type(of: error))"))) }
+        }
+        let maxAttempts = self.maxAttempts
+        let outcomes: [Outcome]
+        do {
+            outcomes = try writer.submitAndWait { db -> [Outcome] in
+                var out: [Outcome] = []
+                let nowMs = MonotonicTime.wallMilliseconds()
+                for (row, result) in decoded {
+                    let correlation = row.correlationID ?? ""
+                    switch result {
+                    case .failure(let e):
+                        // Not JSON (or not a webhook object): retrying cannot help.
+                        let reason = e.reason
+                        if let id = try InboxStore.moveToDeadLetter(db, id: row.id, error: reason, nowMs: nowMs) {
+                            out.append(.dead(deadLetterID: id, inboxID: row.id, error: reason, correlationID: correlation))
+                        }
+                    case .success(let payload):
+                        do {
+                            let events = try db.transaction {
+                                let events = try InboundApplier.apply(payload, db: db, nowMs: nowMs, correlationID: correlation)
+                                _ = try InboxStore.markDone(db, id: row.id, nowMs: nowMs)
+                                return events
+                            }
+                            out.append(.done(events: events, correlationID: correlation))
+                        } catch {
+                            let reason = "apply failed: \(error)"
+                            if row.attempts + 1 >= maxAttempts {
+                                if let id = try InboxStore.moveToDeadLetter(db, id: row.id, error: reason, nowMs: nowMs) {
+                                    out.append(.dead(deadLetterID: id, inboxID: row.id, error: reason, correlationID: correlation))
+                                }
+                            } else {
+                                let backoff = min(Int64(1000) << Int64(min(row.attempts, 10)), 300_000)
+                                try InboxStore.markFailed(db, id: row.id, error: reason, retryAtMs: nowMs + backoff)
+                                out.append(.retry)
+                            }
+                        }
+                    }
+                }
+                return out
+            }
+        } catch {
+            // The whole group failed to commit: rows stay 'processing' until the next start-up
+            // resets them; put them back now so they are retried in this run too.
+            logger.error("inbox apply transaction failed", metadata: ["error": "\(error)"])
+            _ = try? writer.submitAndWait { db in try InboxStore.resetProcessingOnStartup(db, nowMs: MonotonicTime.wallMilliseconds() + 1000) }
+            return 0
+        }
+        // Committed: now, and only now, tell the subscribers.
+        for outcome in outcomes {
+            switch outcome {
+            case let .done(events, correlationID):
+                let meta = Self.meta(correlationID)
+                for e in events { hub.publish(topic: e.topic, type: e.type, data: e.data, meta: meta) }
+            case .retry:
+                break
+            case let .dead(deadLetterID, inboxID, error, correlationID):
+                logger.error("webhook moved to dead letters", metadata: [
+                    "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "dead_letter.id": "\(deadLetterID)", "error": "\(error)"])
+                publishDeadLetterAlert(deadLetterID: deadLetterID, inboxID: inboxID, error: error, correlationID: correlationID)
+            }
+        }
+        return rows.count
+    }
+
+    struct DecodeFailure: Error, Sendable { let reason: String }
+
+    static func meta(_ correlationID: String) -> [UInt8] {
+        var m: [UInt8] = Array(#"{"correlation_id":"#.utf8)
+        JSONWriter.appendString(correlationID, to: &m)
+        m.append(UInt8(ascii: "}"))
+        return m
+    }
+
+    private func publishDeadLetterAlert(deadLetterID: Int64, inboxID: Int64, error: String, correlationID: String) {
+        let data = JSONValue.object([
+            ("key", .string("inbox.dead_letter")),
+            ("severity", .string("warning")),
+            ("summary", .string("a webhook could not be processed and was moved to the dead-letter table")),
+            ("labels", .object([("dead_letter_id", .number(String(deadLetterID))), ("inbox_id", .number(String(inboxID)))])),
+            ("error", .string(String(error.prefix(500)))),
+            ("firing_since", .number(String(MonotonicTime.wallMilliseconds()))),
+        ])
+        hub.publish(topic: "alerts", type: "alert.firing", data: JSONWriter.encode(data), meta: Self.meta(correlationID))
+    }
+}

@@ -1,0 +1,72 @@
+// The WhatsApp webhook endpoint: the GET verification handshake, and POST deliveries that are
+// verified over their raw bytes, then committed to the inbox (group commit) before the 200.
+import HTTP
+import Logging
+import Reactor
+import Store
+import WhatsApp
+
+struct WebhookRoutes {
+    let config: Configuration
+    let writer: StoreWriter
+    let processor: InboxProcessor
+    let logger: Logger
+
+    func register(on server: Server) {
+        server.addRoute(.get, "/webhooks/whatsapp") { ctx in self.verify(ctx) }
+        server.addRoute(.post, "/webhooks/whatsapp") { ctx in self.receive(ctx) }
+    }
+
+    /// `hub.mode=subscribe&hub.verify_token=...&hub.challenge=...` → 200 with the bare challenge.
+    func verify(_ ctx: RequestContext) -> RouteResult {
+        let q = ctx.request
+        if let expected = config.waVerifyToken,
+           let challenge = VerifyHandshake.check(mode: q.queryValue("hub.mode"), token: q.queryValue("hub.verify_token"),
+                                                 challenge: q.queryValue("hub.challenge"), expected: expected) {
+            return .response(.text(200, challenge))
+        }
+        return .failure(.forbidden("verification failed"))
+    }
+
+    func receive(_ ctx: RequestContext) -> RouteResult {
+        guard let secret = config.waAppSecret else {
+            // Fail closed: without the app secret nothing can be verified, so nothing is stored.
+            return .failure(APIError(status: 503, code: "webhook_not_configured", message: "SWITCHBOARD_WA_APP_SECRET is not set"))
+        }
+        let body = ctx.request.body
+        guard body.count <= config.webhookMaxBodyBytes else {
+            return .failure(APIError(status: 413, code: "payload_too_large", message: "webhook bodies are limited to \(config.webhookMaxBodyBytes) bytes"))
+        }
+        let header = ctx.request.headers[WebhookSignature.headerName]
+        switch WebhookSignature.verify(body: body, header: header, appSecret: Array(secret.utf8)) {
+        case .valid:
+            break
+        case .missing:
+            return .failure(APIError(status: 401, code: "missing_signature", message: "X-Hub-Signature-256 is required"))
+        case .malformed, .mismatch:
+            logger.warning("webhook signature rejected", metadata: ["correlation_id": "\(ctx.requestID)", "http.peer": "\(ctx.peer)"])
+            return .failure(APIError(status: 401, code: "invalid_signature", message: "X-Hub-Signature-256 does not match the body"))
+        }
+        let correlationID = ctx.requestID
+        let receivedAt = MonotonicTime.wallMilliseconds()
+        let signature = header ?? ""
+        let sink = ctx.sink
+        let processor = self.processor
+        let logger = self.logger
+        writer.submit({ db in
+            try InboxStore.append(db, body: body, signature: signature, correlationID: correlationID, receivedAtMs: receivedAt)
+        }, completion: { result in
+            switch result {
+            case .success(let id):
+                // Committed and fsync'd: only now may Meta hear 200.
+                sink.respond(.json(200, #"{"status":"ok"}"#))
+                processor.notify()
+                logger.debug("webhook stored", metadata: ["correlation_id": "\(correlationID)", "webhook.id": "\(id)"])
+            case .failure(let e):
+                logger.error("webhook not stored", metadata: ["correlation_id": "\(correlationID)", "error": "\(e)"])
+                sink.fail(APIError(status: 503, code: "store_unavailable", message: "the webhook could not be stored; retry later"))
+            }
+        })
+        return .deferred
+    }
+}
