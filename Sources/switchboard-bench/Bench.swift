@@ -88,6 +88,7 @@ struct Idle: ParsableCommand {
     @Option(name: .customLong("server-pid"), help: "Server pid, for VmRSS from /proc.") var serverPID: Int32?
     @Option(help: "Seconds to hold the connections after measuring.") var hold = 10.0
     @Option(help: "Event loops.") var threads = 2
+    @Option(name: .customLong("max-pending"), help: "Handshakes in progress at once.") var maxPending = 500
     @Flag(help: .hidden) var child = false
 
     func run() throws {
@@ -96,12 +97,14 @@ struct Idle: ParsableCommand {
         do { ws = try Endpoint(parsing: url) } catch { throw ValidationError("\(error)") }
         let settings = IdleSettings(endpoint: ws.with(target: withToken(ws.target, token)), topic: topic,
                                     connections: max(0, connections), threads: max(1, threads),
-                                    serverPID: child ? nil : serverPID, holdSeconds: max(0, hold))
+                                    serverPID: child ? nil : serverPID, holdSeconds: max(0, hold),
+                                    maxPending: max(1, maxPending))
         if child {
             try IdleRun.runChild(settings: settings)
             return
         }
-        var childArgs = ["idle", "--url", url, "--token", token, "--threads", String(threads), "--hold", "0"]
+        var childArgs = ["idle", "--url", url, "--token", token, "--threads", String(threads), "--hold", "0",
+                         "--max-pending", String(maxPending)]
         if let topic { childArgs += ["--topic", topic] }
         let report = try IdleRun(settings: settings, childArguments: childArgs).run()
         for line in report.humanLines { print(line) }

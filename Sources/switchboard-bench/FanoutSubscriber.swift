@@ -46,11 +46,11 @@ final class FanoutSubscriber: WebSocketClientOwner, @unchecked Sendable {
     private func becomeReady() {
         subscribed = true
         tally.ready.add(1, ordering: .relaxed)
-        if isSlow { client?.connection.pauseReading() }
+        if isSlow { client?.connection?.pauseReading() }
     }
 
     /// Lets a slow consumer read again (at the end, to see whether the server closed it).
-    func resumeReading() { client?.connection.resumeReading() }
+    func resumeReading() { client?.connection?.resumeReading() }
 
     func webSocket(_ client: WebSocketClient, didReceiveText payload: UnsafeRawBufferPointer) {
         let now = MonotonicTime.nanoseconds()

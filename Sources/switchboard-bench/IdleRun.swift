@@ -95,7 +95,16 @@ final class IdleHolder {
             }
             started += wave
         }
-        _ = waitUntil(timeoutSeconds: 30) { settled() >= started }
+        if !waitUntil(timeoutSeconds: 30, { settled() >= started }) {
+            for (k, loop) in group.loops.enumerated() {
+                let list = lists[k]
+                loop.execute {
+                    let stuck = list.items.compactMap { $0.client }.filter { $0.phase != .closed }
+                    log("idle: loop \(k): \(stuck.filter { $0.phase == .handshaking }.count) still handshaking, \(stuck.filter { $0.phase == .open }.count) open")
+                }
+            }
+            sleepSeconds(0.5)
+        }
         let seconds = Double(MonotonicTime.nanoseconds() - start) / 1e9
         let opened = tallies.reduce(0) { $0 + $1.ready.load(ordering: .relaxed) } - tallies.reduce(0) { $0 + $1.droppedAfterReady.load(ordering: .relaxed) }
         return (max(0, opened), s.connections - max(0, opened), seconds)

@@ -24,6 +24,7 @@ final class Publisher: ConnectionDelegate, WebSocketClientOwner, @unchecked Send
     private let eventBytes: Int
     private var connection: TCPConnection?
     private var webSocket: WebSocketClient?
+    private var waiter: ConnectWaiter?
     private var open = false
     private(set) var stopped = false
     private var startNs: UInt64 = 0
@@ -53,11 +54,29 @@ final class Publisher: ConnectionDelegate, WebSocketClientOwner, @unchecked Send
             switch via {
             case .switchboardHTTP(let e, _, _), .nchan(let e):
                 let fd = try Sockets.connect(host: e.host, port: e.port)
-                let c = TCPConnection(fd: fd, loop: loop, peer: e.host)
-                c.delegate = self
-                try c.start()
-                connection = c
-                open = true
+                let loop = self.loop
+                do {
+                    waiter = try ConnectWaiter(fd: fd, loop: loop) { [weak self] result in
+                        guard let self else { return }
+                        self.waiter = nil
+                        if case .failure(let f) = result {
+                            Sockets.close(fd)
+                            return self.fail("publisher \(f)")
+                        }
+                        let c = TCPConnection(fd: fd, loop: loop, peer: e.host)
+                        c.delegate = self
+                        do { try c.start() } catch {
+                            Sockets.close(fd)
+                            return self.fail("publisher register: \(error)")
+                        }
+                        self.connection = c
+                        self.open = true
+                        self.pump()
+                    }
+                } catch {
+                    Sockets.close(fd)
+                    throw error
+                }
             case .switchboardWebSocket(let e, _):
                 webSocket = try WebSocketClient(endpoint: e, loop: loop, owner: self)
             }

@@ -17,7 +17,9 @@ protocol WebSocketClientOwner: AnyObject {
 final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
     enum Phase { case handshaking, open, closed }
 
-    let connection: TCPConnection
+    /// Nil until the TCP connect has finished.
+    private(set) var connection: TCPConnection?
+    private var waiter: ConnectWaiter?
     private(set) var phase: Phase = .handshaking
     weak var owner: WebSocketClientOwner?
     /// Free for the owner (e.g. an index into its own tables).
@@ -30,20 +32,45 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
     private var closeCode: UInt16?
     private var failure: String?
 
-    /// Starts a non-blocking connect on `loop` and queues the upgrade request; writes wait for
-    /// the connect to finish (the kernel answers EAGAIN until then, so the reactor waits for
-    /// writability). Call on `loop`.
+    /// Starts a non-blocking connect on `loop`; the upgrade request goes out once it is
+    /// established. Call on `loop`.
     init(endpoint: Endpoint, loop: EventLoop, owner: WebSocketClientOwner, maxFrame: Int = 16 << 20) throws {
         let fd = try Sockets.connect(host: endpoint.host, port: endpoint.port)
-        connection = TCPConnection(fd: fd, loop: loop, peer: endpoint.host)
         handshake = ClientHandshake(endpoint: endpoint)
         parser = WebSocketFrameParser(requireMasked: false, maxFramePayload: maxFrame)
         let m = SecureRandom.bytes(4)
         mask = (m[0], m[1], m[2], m[3])
         self.owner = owner
-        connection.delegate = self
-        try connection.start()
-        connection.enqueue(handshake.request)
+        do {
+            waiter = try ConnectWaiter(fd: fd, loop: loop) { [weak self] result in
+                self?.connected(fd: fd, loop: loop, peer: endpoint.host, result)
+            }
+        } catch {
+            Sockets.close(fd)
+            throw error
+        }
+    }
+
+    private func connected(fd: Int32, loop: EventLoop, peer: String, _ result: Result<Void, ConnectFailure>) {
+        waiter = nil
+        if phase == .closed {  // closed by the owner while connecting
+            Sockets.close(fd)
+            return
+        }
+        if case .failure(let f) = result {
+            Sockets.close(fd)
+            return finishClosed(failure: f.description)
+        }
+        let c = TCPConnection(fd: fd, loop: loop, peer: peer)
+        c.delegate = self
+        do {
+            try c.start()
+        } catch {
+            Sockets.close(fd)
+            return finishClosed(failure: "register: \(error)")
+        }
+        connection = c
+        c.enqueue(handshake.request)
     }
 
     // MARK: sending
@@ -52,7 +79,7 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
         guard phase == .open else { return }
         var out: [UInt8] = []
         WebSocketFrameEncoder.append(opcode: .text, payload: payload, mask: mask, to: &out)
-        connection.enqueue(out)
+        connection?.enqueue(out)
     }
 
     func sendText(_ text: String) { sendText(Array(text.utf8)) }
@@ -63,10 +90,13 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
         if phase == .open {
             var out: [UInt8] = []
             WebSocketFrameEncoder.append(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: 1000, reason: ""), mask: mask, to: &out)
-            connection.enqueue(out)
-            connection.closeAfterFlush(linger: false)
-        } else {
+            connection?.enqueue(out)
+            connection?.closeAfterFlush(linger: false)
+        } else if let connection {
             connection.close()
+        } else {
+            phase = .closed  // still connecting: the waiter's callback finds no owner to tell
+            owner = nil
         }
     }
 
@@ -124,7 +154,7 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
         case .ping:
             var out: [UInt8] = []
             WebSocketFrameEncoder.append(opcode: .pong, payload: frame.payload, mask: mask, to: &out)
-            connection.enqueue(out)
+            connection?.enqueue(out)
         case .pong:
             break
         case .close:
@@ -135,16 +165,16 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
             }
             var out: [UInt8] = []
             WebSocketFrameEncoder.append(opcode: .close, payload: Array(frame.payload.prefix(2)), mask: mask, to: &out)
-            connection.enqueue(out)
+            connection?.enqueue(out)
             phase = .closed
-            connection.closeAfterFlush(linger: false)
+            connection?.closeAfterFlush(linger: false)
         }
     }
 
     private func fail(_ why: String) {
         if failure == nil { failure = why }
         phase = .closed
-        connection.close()
+        connection?.close()
     }
 
     func connectionDidReceiveEOF(_ connection: TCPConnection) {
@@ -155,6 +185,10 @@ final class WebSocketClient: ConnectionDelegate, @unchecked Sendable {
     func connectionDidDrain(_ connection: TCPConnection) {}
 
     func connectionDidClose(_ connection: TCPConnection) {
+        finishClosed(failure: failure)
+    }
+
+    private func finishClosed(failure: String?) {
         phase = .closed
         let owner = self.owner
         self.owner = nil
