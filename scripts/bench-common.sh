@@ -1,0 +1,26 @@
+# Shared by the bench scripts (sourced): free loopback ports, waiting for a server, stopping by pid.
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL: up to 10 s for a 200.
+wait_http() {
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: $1 did not answer" >&2; return 1
+}
+
+# stop_pid PID: TERM, wait up to 5 s, then KILL.
+stop_pid() {
+  local pid="$1"
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# wrk_rps OUTPUT: the Requests/sec number from wrk's report.
+wrk_rps() { awk '/^Requests\/sec:/ {print $2}' <<<"$1"; }
