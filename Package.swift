@@ -69,3 +69,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Generic hot-path types (Router, buffers) cross module boundaries; without cross-module
+// optimization every request pays for runtime generic metadata lookups.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+    ]
+}

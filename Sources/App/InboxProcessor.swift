@@ -26,8 +26,9 @@ final class InboxProcessor: @unchecked Sendable {
     private var thread: Thread?
     private let done = NSCondition()
     private var finished = false
-    /// Rows claimed per writer round trip.
-    static let batchSize = 200
+    /// Rows claimed per writer round trip. Small, because applying runs on the single writer
+    /// thread and webhook appends (each waiting for its 200) queue behind it.
+    static let batchSize = 32
 
     init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger) {
         self.writer = writer

@@ -27,6 +27,9 @@ public struct Router<Handler> {
     }
 
     private var routes: [Route] = []
+    /// Routes without parameters by their exact path: the common case is one dictionary lookup
+    /// instead of matching every pattern (a literal-only route is always the most specific).
+    private var literalRoutes: [String: [Int]] = [:]
 
     public init() {}
 
@@ -44,6 +47,9 @@ public struct Router<Handler> {
             routes[existing] = route
         } else {
             routes.append(route)
+            if !segments.contains(where: { if case .parameter = $0 { return true } else { return false } }) {
+                literalRoutes[pattern, default: []].append(routes.count - 1)
+            }
         }
     }
 
@@ -51,6 +57,16 @@ public struct Router<Handler> {
     /// always includes OPTIONS), sorted. When several patterns match ("/a/{id}" and "/a/new"), the
     /// one with a literal at the first differing segment wins, whatever the order they were added in.
     public func match(_ method: HTTPMethod, path: String) -> RouteMatch<Handler> {
+        if let indices = literalRoutes[path] {
+            for i in indices where routes[i].method == method {
+                return .found(routes[i].handler, params: [:], pattern: routes[i].pattern)
+            }
+            if method == .head {
+                for i in indices where routes[i].method == .get {
+                    return .found(routes[i].handler, params: [:], pattern: routes[i].pattern)
+                }
+            }
+        }
         let pieces = path.split(separator: "/", omittingEmptySubsequences: false)
         let candidates = routes.filter { Self.matches($0.segments, pieces) }
         if candidates.isEmpty { return .notFound }
