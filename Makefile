@@ -47,6 +47,7 @@ fuzz: deps
 bench: release
 	@bash scripts/install-deps.sh bench
 	bash scripts/bench-http.sh
+	bash scripts/bench-inbound.sh
 
 clean:
 	rm -rf .build .build-fuzz $(VENV)
