@@ -72,6 +72,7 @@ cpu_seconds() { awk -v t="$CLK_TCK" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/sta
 inbox_rows() { $PY -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=30).execute("SELECT COUNT(*) FROM inbox").fetchone()[0])' "$SERVER_DIR/switchboard.db"; }
 
 echo "bench-inbound: data dirs under $WORK ($(df -P "$WORK" | awk 'NR==2{print $1}')), ${SECONDS_PER_PHASE}s per phase, $(nproc) cores"
+echo "bench-inbound: one fsync'd SQLite transaction on this filesystem: $(cd "$HERE" && $PY commit_cost.py "$WORK")"
 echo "bench-inbound: generating $BODIES distinct signed text-message webhooks"
 (cd "$HERE" && $PY wrk_bodies.py "$APP_SECRET" "$BODIES" "wrk$$" "$WORK/bodies.txt")
 
@@ -96,9 +97,11 @@ done
 half=$($PY -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["acked_per_s"] / 2))' "$WORK/peak-on.json")
 start_server paced on
 echo "--- paced load at $half/s (50% of peak), group commit on, 64 connections ---"
+cpu0=$(cpu_seconds "$SERVER_PID"); t0=$(date +%s.%N)
 (cd "$HERE" && $PY paced_post.py --port "$SERVER_PORT" --secret "$APP_SECRET" --rate "$half" \
   --duration "$SECONDS_PER_PHASE" --warmup 1 --connections 64 --procs 2) >"$WORK/paced.json"
 echo "result: $(cat "$WORK/paced.json")"
+echo "server CPU during paced load: $(awk -v a="$cpu0" -v b="$(cpu_seconds "$SERVER_PID")" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN{printf "%.0f%%", 100*(b-a)/(t1-t0)}') of one core; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 stop_server
 
 # ---- 3. webhook -> message.received on a WebSocket at 1,000/s -------------------------------------
@@ -110,14 +113,17 @@ SUB_PID=$!
 for _ in $(seq 1 100); do grep -q ready "$WORK/sub.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$WORK/sub.out" || { echo "bench-inbound: subscriber did not subscribe" >&2; exit 1; }
 echo "--- 1000 webhooks/s with send time embedded, subscriber on conversation.* ---"
+cpu0=$(cpu_seconds "$SERVER_PID"); t0=$(date +%s.%N)
 (cd "$HERE" && $PY paced_post.py --port "$SERVER_PORT" --secret "$APP_SECRET" --rate 1000 \
   --duration "$SECONDS_PER_PHASE" --warmup 1 --connections 64 --procs 2 --embed-time \
   --sent-out "$WORK/sent.txt") >"$WORK/e2e-sender.json"
 echo "sender: $(cat "$WORK/e2e-sender.json")"
+echo "server CPU during 1000/s: $(awk -v a="$cpu0" -v b="$(cpu_seconds "$SERVER_PID")" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN{printf "%.0f%%", 100*(b-a)/(t1-t0)}') of one core; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 wait "$SUB_PID"
 SUB_PID=""
 (cd "$HERE" && $PY e2e_join.py "$WORK/sent.txt" "$WORK/arrivals.txt") >"$WORK/e2e.json"
 echo "result: $(cat "$WORK/e2e.json")"
+echo "server inbox lag: $(cd "$HERE" && $PY inbox_lag.py "$SERVER_DIR/switchboard.db")"
 stop_server
 
 (cd "$HERE" && $PY summary.py "$WORK/peak-on.json" "$WORK/peak-off.json" "$WORK/paced.json" "$WORK/e2e.json" "$WORK/e2e-sender.json")
