@@ -48,6 +48,7 @@ bench: release
 	@bash scripts/install-deps.sh bench
 	bash scripts/bench-http.sh
 	bash scripts/bench-compare.sh
+	bash scripts/bench-inbound.sh
 
 clean:
 	rm -rf .build .build-fuzz $(VENV)
