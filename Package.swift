@@ -43,6 +43,7 @@ let package = Package(
         ]),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
+            "CCurl",  // only for AlertForwarder's single POST
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(name: "switchboard", dependencies: [
             "App", "Hub", "Observability", "Reactor",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "switchboard-bench", dependencies: [
