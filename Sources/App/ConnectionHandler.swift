@@ -110,7 +110,11 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
                 requestStartNs = MonotonicTime.nanoseconds()
                 let err = APIError(status: e.status, code: e.code, message: e.message)
                 closeAfterResponse = true
-                write(err.response(requestID: Server.generateRequestID()), keepAlive: false, head: false)
+                // No request to finalize, but the answer still names its id, like every other one.
+                let id = Server.generateRequestID()
+                var response = err.response(requestID: id)
+                response.headers.replaceOrAdd("X-Request-ID", id)
+                write(response, keepAlive: false, head: false)
                 return bytes.count
             case .request(let request):
                 disarmHeaderTimer()
