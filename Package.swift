@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C shims
@@ -36,14 +38,21 @@ let package = Package(
         .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
+            "CCurl",  // only for AlertForwarder's single POST
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [
             "App", "Hub", "Observability", "Reactor",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "switchboard-bench", dependencies: [
@@ -66,6 +75,10 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "ObservabilityTests", dependencies: [
+            "Observability",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

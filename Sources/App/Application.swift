@@ -3,6 +3,9 @@
 import HTTP
 import Hub
 import Logging
+import Metrics
+import Observability
+import Prometheus
 import Reactor
 import Store
 import WebSocket
@@ -16,6 +19,17 @@ public final class Application: @unchecked Sendable {
     public let writer: StoreWriter
     public let reader: StoreReader
     let processor: InboxProcessor
+    /// Where every metric lands; the executable also bootstraps swift-metrics with
+    /// `metricsFactory`, so library code using the global API reports here too.
+    public let metricsRegistry = PrometheusCollectorRegistry()
+    public let metricsFactory: PrometheusMetricsFactory
+    public let metrics: SwitchboardMetrics
+    /// The outbound sender reports its breaker state and Graph results here.
+    public let healthSources = HealthSources()
+    let traffic = TrafficCounters()
+    let healthMonitor: HealthMonitor
+    let alertMonitor: AlertMonitor
+    let alertForwarder: AlertForwarder?
     let logger: Logger
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
@@ -25,7 +39,14 @@ public final class Application: @unchecked Sendable {
         self.logger = logger
         credentials = try Credentials.load(config: config)
         server = try Server(config: config, logger: logger)
+        var factory = PrometheusMetricsFactory(registry: metricsRegistry)
+        factory.valueHistogramBuckets = SwitchboardMetrics.valueBuckets
+        factory.defaultDurationHistogramBuckets = SwitchboardMetrics.durationBuckets
+        metricsFactory = factory
+        let metrics = SwitchboardMetrics(factory: factory)
+        self.metrics = metrics
         var hs = HubSettings()
+        hs.onFrameBuilt = { events in metrics.hubBatchSize.record(events) }
         hs.batchWindowMs = config.batchWindowMs
         hs.batchMaxEvents = config.batchMaxEvents
         hs.batchMaxBytes = config.batchMaxBytes
@@ -33,18 +54,47 @@ public final class Application: @unchecked Sendable {
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubEngine(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
-        writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1)
+        writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
+            metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
+            metrics.sqliteGroupSize.record(group)
+        })
         reader = try StoreReader(path: dbPath)
-        processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger)
+        processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
+        let o = config.observability
+        healthMonitor = HealthMonitor(writer: writer, reader: reader, hub: hub, server: server, sources: healthSources, metrics: metrics,
+                                      logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs)
+        if o.alertForwarding, let url = o.alertWebhookURL {
+            alertForwarder = AlertForwarder(url: url, logger: logger)
+        } else {
+            alertForwarder = nil
+        }
+        var thresholds = AlertThresholds()
+        thresholds.forMs = Int64(o.alertForSeconds * 1000)
+        thresholds.inboxOldestAgeMs = Int64(o.alertInboxAgeSeconds * 1000)
+        thresholds.signatureFailuresPerMinute = o.alertSignatureFailuresPerMinute
+        thresholds.http5xxRatio = o.alert5xxRatio
+        alertMonitor = AlertMonitor(reader: reader, hub: hub, sources: healthSources, traffic: traffic, health: healthMonitor,
+                                    metrics: metrics, forwarder: alertForwarder, logger: logger,
+                                    intervalSeconds: o.alertIntervalSeconds, thresholds: thresholds)
+        let alertMonitor = self.alertMonitor
+        processor.onDeadLetter = { alertMonitor.evaluateSoon() }
+        let traffic = self.traffic
+        server.onResponse = { method, route, status, ns in
+            traffic.httpResponses.add(1, ordering: .relaxed)
+            if status >= 500 { traffic.http5xx.add(1, ordering: .relaxed) }
+            metrics.httpRequest(method: method, route: route, status: status, durationNanoseconds: Int64(clamping: ns))
+        }
         registerRoutes()
     }
 
     private func registerRoutes() {
-        server.addRoute(.get, "/health/live") { _ in
-            .response(.json(200, #"{"status":"ok"}"#))
-        }
+        OpsRoutes(health: healthMonitor, alerts: alertMonitor, registry: metricsRegistry, metrics: metrics, hub: hub,
+                  writer: writer, server: server, credentials: credentials).register(on: server)
+        BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
+                         burst: config.observability.logBurst).register(on: server)
         HubRoutes(engine: hub, credentials: credentials).register(on: server)
-        WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger).register(on: server)
+        WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger,
+                      metrics: metrics, traffic: traffic).register(on: server)
         ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
@@ -68,6 +118,8 @@ public final class Application: @unchecked Sendable {
 
     public func start() throws {
         processor.start()
+        healthMonitor.start()
+        alertMonitor.start()
         try server.start()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
@@ -98,6 +150,9 @@ public final class Application: @unchecked Sendable {
         let signal = SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         server.shutdown()
+        alertMonitor.stop()
+        healthMonitor.stop()
+        alertForwarder?.stop()
         processor.stop()
         reader.close()
         writer.close()

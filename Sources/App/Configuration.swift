@@ -45,6 +45,8 @@ public struct Configuration: Sendable {
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
+    // Observability (settings in Configuration+Observability.swift)
+    public var observability = ObservabilitySettings()
 
     public init() {}
 
@@ -57,7 +59,7 @@ public struct Configuration: Sendable {
         let apply: @Sendable (inout Configuration, String) -> String?  // nil = ok, else "expected ..."
     }
 
-    static let settings: [Setting] = [
+    static let settings: [Setting] = observabilitySettings + [
         Setting(env: "SWITCHBOARD_HOST", flag: "--host", help: "address to listen on (IP literal)") { c, v in
             guard isIPLiteral(v) else { return "expected an IPv4 or IPv6 address" }
             c.host = v; return nil

@@ -27,6 +27,11 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     private var idleTimer: TimerID?
     private var lastActivity: UInt64 = MonotonicTime.nanoseconds()
     private(set) var draining = false
+    // The request being answered, for the HTTP metrics: route is the matched pattern (set by
+    // `Server.route`), never the raw path, so label sets stay bounded.
+    var currentRoute = "unmatched"
+    private var currentMethod = "invalid"
+    private var requestStartNs: UInt64 = 0
 
     // WebSocket state, allocated only after an upgrade.
     private var frameParser: WebSocketFrameParser?
@@ -100,9 +105,16 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
                 return offset
             case .error(let e):
                 disarmHeaderTimer()
+                currentMethod = "invalid"
+                currentRoute = "unmatched"
+                requestStartNs = MonotonicTime.nanoseconds()
                 let err = APIError(status: e.status, code: e.code, message: e.message)
                 closeAfterResponse = true
-                write(err.response(requestID: Server.generateRequestID()), keepAlive: false, head: false)
+                // No request to finalize, but the answer still names its id, like every other one.
+                let id = Server.generateRequestID()
+                var response = err.response(requestID: id)
+                response.headers.replaceOrAdd("X-Request-ID", id)
+                write(response, keepAlive: false, head: false)
                 return bytes.count
             case .request(let request):
                 disarmHeaderTimer()
@@ -119,6 +131,9 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
 
     private func handle(_ request: HTTPRequest) {
         let requestID = Server.requestID(from: request)
+        currentMethod = request.method.name
+        currentRoute = "unmatched"
+        requestStartNs = MonotonicTime.nanoseconds()
         let head = request.method == .head
         let keepAlive = request.keepAlive && !server.isShuttingDown
         if !keepAlive { closeAfterResponse = true }
@@ -158,6 +173,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         let keep = keepAlive && !closeAfterResponse
         response.serialize(into: &out, keepAlive: keep, headRequest: head)
         connection.enqueue(out)
+        server.onResponse?(currentMethod, currentRoute, response.status, MonotonicTime.nanoseconds() &- requestStartNs)
         if keep {
             armIdleTimer()
         } else {

@@ -1,7 +1,9 @@
 // The inbox worker: takes committed webhook rows in arrival order, decodes them, applies them to
 // the store and marks them done in the same transaction (so a crash never applies a row twice),
 // then publishes the resulting events after the commit. Failures retry with backoff; after the
-// last attempt a row moves to the dead-letter table and an alert is published.
+// last attempt a row moves to the dead-letter table and the alert rules are told at once (the
+// `inbox.dead_letter` rule owns the alert, so it fires once and resolves when the letters are
+// replayed). Every log line carries the webhook's correlation id.
 //
 // One worker thread processes rows in arrival order, which keeps every conversation's updates in
 // order; the store has a single writer anyway, so parallel workers would only add contention.
@@ -10,6 +12,7 @@ import Foundation
 import Hub
 import JSON
 import Logging
+import Observability
 import Reactor
 import Store
 import WhatsApp
@@ -20,7 +23,13 @@ final class InboxProcessor: @unchecked Sendable {
     private let hub: HubEngine
     private let maxAttempts: Int
     private let logger: Logger
+    private let metrics: SwitchboardMetrics?
+    /// Called after a row moved to the dead-letter table (set once, before `start()`).
+    var onDeadLetter: (@Sendable () -> Void)?
     private let condition = NSCondition()
+    /// Requests waiting for their row to be handled (SWITCHBOARD_ASYNC_WEBHOOKS=off), by inbox id;
+    /// guarded by `condition`.
+    private var waiters: [Int64: @Sendable () -> Void] = [:]
     private var pendingNotify = false
     private var stopped = false
     private var thread: Thread?
@@ -30,7 +39,8 @@ final class InboxProcessor: @unchecked Sendable {
     /// thread and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
 
-    init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger) {
+    init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+        self.metrics = metrics
         self.writer = writer
         self.hub = hub
         self.maxAttempts = maxAttempts
@@ -55,6 +65,23 @@ final class InboxProcessor: @unchecked Sendable {
         pendingNotify = true
         condition.signal()
         condition.unlock()
+    }
+
+    /// Wakes the worker and calls `handled` once row `id` was processed (done, retried or dead):
+    /// the synchronous webhook mode answers only then.
+    func notify(waitingFor id: Int64, handled: @escaping @Sendable () -> Void) {
+        condition.lock()
+        waiters[id] = handled
+        pendingNotify = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func release(_ ids: [Int64]) {
+        condition.lock()
+        let ready = ids.compactMap { waiters.removeValue(forKey: $0) }
+        condition.unlock()
+        for w in ready { w() }
     }
 
     func stop() {
@@ -91,8 +118,8 @@ final class InboxProcessor: @unchecked Sendable {
     }
 
     enum Outcome: Sendable {
-        case done(events: [DomainEvent], correlationID: String)
-        case retry
+        case done(events: [DomainEvent], correlationID: String, inboxID: Int64)
+        case retry(inboxID: Int64, error: String, correlationID: String)
         case dead(deadLetterID: Int64, inboxID: Int64, error: String, correlationID: String)
     }
 
@@ -107,6 +134,11 @@ final class InboxProcessor: @unchecked Sendable {
             return 0
         }
         if rows.isEmpty { return 0 }
+        let batchStart = MonotonicTime.nanoseconds()
+        defer {
+            metrics?.inboxProcessingDuration.recordNanoseconds(Int64(clamping: MonotonicTime.nanoseconds() &- batchStart))
+            release(rows.map(\.id))
+        }
         // Decoding needs no database: do it here, off the writer thread.
         let decoded: [(InboxRow, Result<WebhookPayload, DecodeFailure>)] = rows.map { row in
             do { return (row, .success(try WebhookDecoder.decode(row.body))) }
@@ -135,7 +167,7 @@ final class InboxProcessor: @unchecked Sendable {
                                 _ = try InboxStore.markDone(db, id: row.id, nowMs: nowMs)
                                 return events
                             }
-                            out.append(.done(events: events, correlationID: correlation))
+                            out.append(.done(events: events, correlationID: correlation, inboxID: row.id))
                         } catch {
                             let reason = "apply failed: \(error)"
                             if row.attempts + 1 >= maxAttempts {
@@ -145,7 +177,7 @@ final class InboxProcessor: @unchecked Sendable {
                             } else {
                                 let backoff = min(Int64(1000) << Int64(min(row.attempts, 10)), 300_000)
                                 try InboxStore.markFailed(db, id: row.id, error: reason, retryAtMs: nowMs + backoff)
-                                out.append(.retry)
+                                out.append(.retry(inboxID: row.id, error: reason, correlationID: correlation))
                             }
                         }
                     }
@@ -162,15 +194,21 @@ final class InboxProcessor: @unchecked Sendable {
         // Committed: now, and only now, tell the subscribers.
         for outcome in outcomes {
             switch outcome {
-            case let .done(events, correlationID):
+            case let .done(events, correlationID, inboxID):
                 let meta = Self.meta(correlationID)
                 for e in events { hub.publish(topic: e.topic, type: e.type, data: e.data, meta: meta) }
-            case .retry:
-                break
+                metrics?.inboxProcessed("done").increment()
+                logger.info("webhook processed", metadata: [
+                    "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "webhook.events": "\(events.count)"])
+            case let .retry(inboxID, error, correlationID):
+                metrics?.inboxProcessed("retry").increment()
+                logger.warning("webhook processing failed; will retry", metadata: [
+                    "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "error": "\(error)"])
             case let .dead(deadLetterID, inboxID, error, correlationID):
+                metrics?.inboxProcessed("dead").increment()
                 logger.error("webhook moved to dead letters", metadata: [
                     "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "dead_letter.id": "\(deadLetterID)", "error": "\(error)"])
-                publishDeadLetterAlert(deadLetterID: deadLetterID, inboxID: inboxID, error: error, correlationID: correlationID)
+                onDeadLetter?()
             }
         }
         return rows.count
@@ -183,17 +221,5 @@ final class InboxProcessor: @unchecked Sendable {
         JSONWriter.appendString(correlationID, to: &m)
         m.append(UInt8(ascii: "}"))
         return m
-    }
-
-    private func publishDeadLetterAlert(deadLetterID: Int64, inboxID: Int64, error: String, correlationID: String) {
-        let data = JSONValue.object([
-            ("key", .string("inbox.dead_letter")),
-            ("severity", .string("warning")),
-            ("summary", .string("a webhook could not be processed and was moved to the dead-letter table")),
-            ("labels", .object([("dead_letter_id", .number(String(deadLetterID))), ("inbox_id", .number(String(inboxID)))])),
-            ("error", .string(String(error.prefix(500)))),
-            ("firing_since", .number(String(MonotonicTime.wallMilliseconds()))),
-        ])
-        hub.publish(topic: "alerts", type: "alert.firing", data: JSONWriter.encode(data), meta: Self.meta(correlationID))
     }
 }

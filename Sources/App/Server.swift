@@ -23,6 +23,9 @@ public final class Server: @unchecked Sendable {
     /// Endpoints allowed larger messages than the default (the echo endpoint for Autobahn 9.*).
     private var messageLimitOverrides: [ObjectIdentifier: Int] = [:]
     private let overridesLock = Mutex<Void>(())
+    /// Told about every HTTP response written (method, matched route, status, duration in ns),
+    /// on the connection's loop; set once before `start()`.
+    public var onResponse: (@Sendable (_ method: String, _ route: String, _ status: Int, _ durationNs: UInt64) -> Void)?
 
     static let continueBytes = SharedBytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
 
@@ -48,6 +51,7 @@ public final class Server: @unchecked Sendable {
 
     func route(_ request: HTTPRequest, requestID: String, handler: ConnectionHandler) -> RouteResult {
         if request.method == .options {
+            handler.currentRoute = "preflight"
             return preflight(request)
         }
         switch router.match(request.method, path: request.path) {
@@ -58,6 +62,7 @@ public final class Server: @unchecked Sendable {
                                      message: "\(request.method.name) is not allowed on \(request.path)",
                                      headers: [("Allow", allow.joined(separator: ", "))]))
         case .found(let h, let params, let pattern):
+            handler.currentRoute = pattern
             let loop = handler.loop
             let bound = LoopBound(handler, loop: loop)
             let sink = ResponseSink { result in

@@ -2,6 +2,7 @@
 // verified over their raw bytes, then committed to the inbox (group commit) before the 200.
 import HTTP
 import Logging
+import Observability
 import Reactor
 import Store
 import WhatsApp
@@ -11,6 +12,8 @@ struct WebhookRoutes {
     let writer: StoreWriter
     let processor: InboxProcessor
     let logger: Logger
+    let metrics: SwitchboardMetrics
+    let traffic: TrafficCounters
 
     func register(on server: Server) {
         server.addRoute(.get, "/webhooks/whatsapp") { ctx in self.verify(ctx) }
@@ -29,21 +32,28 @@ struct WebhookRoutes {
     }
 
     func receive(_ ctx: RequestContext) -> RouteResult {
+        metrics.webhooksReceived.increment()
         guard let secret = config.waAppSecret else {
+            metrics.webhookRejected("not_configured").increment()
             // Fail closed: without the app secret nothing can be verified, so nothing is stored.
             return .failure(APIError(status: 503, code: "webhook_not_configured", message: "SWITCHBOARD_WA_APP_SECRET is not set"))
         }
         let body = ctx.request.body
         guard body.count <= config.webhookMaxBodyBytes else {
+            metrics.webhookRejected("too_large").increment()
             return .failure(APIError(status: 413, code: "payload_too_large", message: "webhook bodies are limited to \(config.webhookMaxBodyBytes) bytes"))
         }
         let header = ctx.request.headers[WebhookSignature.headerName]
         switch WebhookSignature.verify(body: body, header: header, appSecret: Array(secret.utf8)) {
         case .valid:
-            break
+            metrics.webhooksVerified.increment()
         case .missing:
+            metrics.webhookRejected("missing_signature").increment()
+            traffic.signatureFailures.add(1, ordering: .relaxed)
             return .failure(APIError(status: 401, code: "missing_signature", message: "X-Hub-Signature-256 is required"))
         case .malformed, .mismatch:
+            metrics.webhookRejected("invalid_signature").increment()
+            traffic.signatureFailures.add(1, ordering: .relaxed)
             logger.warning("webhook signature rejected", metadata: ["correlation_id": "\(ctx.requestID)", "http.peer": "\(ctx.peer)"])
             return .failure(APIError(status: 401, code: "invalid_signature", message: "X-Hub-Signature-256 does not match the body"))
         }
@@ -53,14 +63,20 @@ struct WebhookRoutes {
         let sink = ctx.sink
         let processor = self.processor
         let logger = self.logger
+        let processBeforeAnswer = !config.observability.asyncWebhooks
         writer.submit({ db in
             try InboxStore.append(db, body: body, signature: signature, correlationID: correlationID, receivedAtMs: receivedAt)
         }, completion: { result in
             switch result {
             case .success(let id):
-                // Committed and fsync'd: only now may Meta hear 200.
-                sink.respond(.json(200, #"{"status":"ok"}"#))
-                processor.notify()
+                // Committed and fsync'd: only now may Meta hear 200 (in synchronous mode, only
+                // once the worker has handled the row too).
+                if processBeforeAnswer {
+                    processor.notify(waitingFor: id) { sink.respond(.json(200, #"{"status":"ok"}"#)) }
+                } else {
+                    sink.respond(.json(200, #"{"status":"ok"}"#))
+                    processor.notify()
+                }
                 logger.debug("webhook stored", metadata: ["correlation_id": "\(correlationID)", "webhook.id": "\(id)"])
             case .failure(let e):
                 logger.error("webhook not stored", metadata: ["correlation_id": "\(correlationID)", "error": "\(e)"])

@@ -18,6 +18,8 @@ public struct HubSettings: Sendable {
     /// Outbound bytes a connection may have queued before it is closed as a slow consumer.
     public var maxConnectionBuffer: Int = 4 << 20
     public var history = HistoryLimits()
+    /// Called with the number of events in each frame built (for the batch-size histogram).
+    public var onFrameBuilt: (@Sendable (_ events: Int) -> Void)? = nil
 
     public init() {}
 }
@@ -145,6 +147,7 @@ public final class HubEngine: @unchecked Sendable {
         guard let batch = state.pending.takeFrame() else { return }
         state.flushedSeq = batch.lastSeq
         counters.framesBuilt.add(1, ordering: .relaxed)
+        settings.onFrameBuilt?(batch.events)
         let frame = SharedBytes(batch.frame)
         let topic = state.topic
         for (i, loop) in loops.enumerated() {

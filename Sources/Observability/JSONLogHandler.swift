@@ -22,10 +22,15 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        LogOutput.write(render(event, timestamp: LogClock.rfc3339Now()))
+    }
+
+    /// One JSON line, newline included.
+    func render(_ event: LogEvent, timestamp: String) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(256)
         line.append(contentsOf: #"{"ts":"#.utf8)
-        LogText.appendJSONString(LogClock.rfc3339Now(), to: &line)
+        LogText.appendJSONString(timestamp, to: &line)
         line.append(contentsOf: #","level":"#.utf8)
         LogText.appendJSONString(event.level.rawValue, to: &line)
         line.append(contentsOf: #","msg":"#.utf8)
@@ -44,7 +49,7 @@ public struct JSONLogHandler: LogHandler {
             LogText.appendJSONValue(v, to: &line)
         }
         line.append(contentsOf: "}\n".utf8)
-        LogOutput.write(line)
+        return line
     }
 }
 
@@ -109,18 +114,7 @@ enum LogOutput {
 
 enum LogClock {
     /// RFC 3339 UTC with milliseconds, e.g. 2026-11-30T02:14:05.123Z.
-    static func rfc3339Now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var t = time_t(ts.tv_sec)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
-    }
+    static func rfc3339Now() -> String { RFC3339.format(milliseconds: RFC3339.nowMilliseconds()) }
 }
 
 public enum LogText {

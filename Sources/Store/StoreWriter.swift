@@ -20,11 +20,16 @@ public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue`
     private let latch = ThreadExitLatch(count: 1)
     private let statsLock = NSLock()
     private var currentStats = WriterStats()
+    /// Called on the writer thread after each successful COMMIT with its duration and the group
+    /// size (for latency histograms); set once, at init.
+    private let onCommit: (@Sendable (_ commitDuration: Duration, _ groupSize: Int) -> Void)?
 
     /// Opens (creating if needed) the database, sets WAL + synchronous=FULL + busy timeout, runs
     /// migrations, then starts the writer thread.
-    public init(path: String, maxGroup: Int = 512, maxQueued: Int = 100_000) throws {
+    public init(path: String, maxGroup: Int = 512, maxQueued: Int = 100_000,
+                onCommit: (@Sendable (_ commitDuration: Duration, _ groupSize: Int) -> Void)? = nil) throws {
         self.path = path
+        self.onCommit = onCommit
         self.maxGroup = max(1, maxGroup)
         let database = try Database(path: path)
         let journalMode = try database.pragma("journal_mode = WAL")
@@ -210,6 +215,7 @@ public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue`
             currentStats.lastGroupDuration = ContinuousClock().now - start
         }
         statsLock.unlock()
+        if commits > 0 { onCommit?(commitDuration, jobs.count) }
         for job in jobs { job.complete() }
     }
 }

@@ -4,6 +4,7 @@ import Hub
 import Observability
 import ArgumentParser
 import Logging
+import Metrics
 import Reactor
 
 @main
@@ -44,6 +45,8 @@ struct Serve: ParsableCommand {
         let app: Application
         do {
             app = try Application(config: config, logger: logger)
+            // Library code that uses the global swift-metrics API reports into the app's registry.
+            MetricsSystem.bootstrap(app.metricsFactory)
             try app.start()
         } catch {
             printError("switchboard: cannot start: \(error)")

@@ -1,0 +1,193 @@
+// Background health checks: every interval, on its own thread, checks each service for real
+// (database: write+read within a timeout; whatsapp: what the sender reported; inbox/outbox:
+// depth, oldest age, dead letters; hub: connections, topics), keeps the last report for the
+// endpoints, samples the gauges, and publishes every status change on `system.health`.
+import Foundation
+import Hub
+import JSON
+import Logging
+import Observability
+import Store
+
+final class HealthMonitor: @unchecked Sendable {
+    // `latest` and `stopped` are guarded by `lock`; the thread owns `previous`.
+    private let writer: StoreWriter
+    private let reader: StoreReader
+    private let hub: HubEngine
+    private let server: Server
+    private let sources: HealthSources
+    private let metrics: SwitchboardMetrics
+    private let logger: Logger
+    private let intervalSeconds: Double
+    private let dbTimeoutMs: Int
+    private let startedAtMs = RFC3339.nowMilliseconds()
+    private let lock = NSCondition()
+    private var latest: HealthReport?
+    private var stopped = false
+    private var previous: HealthReport?
+    static let topic = "system.health"
+
+    init(writer: StoreWriter, reader: StoreReader, hub: HubEngine, server: Server, sources: HealthSources,
+         metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int) {
+        self.writer = writer
+        self.reader = reader
+        self.hub = hub
+        self.server = server
+        self.sources = sources
+        self.metrics = metrics
+        self.logger = logger
+        self.intervalSeconds = intervalSeconds
+        self.dbTimeoutMs = dbTimeoutMs
+    }
+
+    /// The last report; the first check runs synchronously in `start()`, so there is always one
+    /// once the server is listening.
+    var report: HealthReport? { lock.lock(); defer { lock.unlock() }; return latest }
+
+    func start() {
+        checkOnce()
+        let t = Thread { [self] in
+            while true {
+                lock.lock()
+                if !stopped { _ = lock.wait(until: Date().addingTimeInterval(intervalSeconds)) }
+                let stop = stopped
+                lock.unlock()
+                if stop { return }
+                checkOnce()
+            }
+        }
+        t.name = "health-monitor"
+        t.start()
+    }
+
+    func stop() {
+        lock.lock(); stopped = true; lock.signal(); lock.unlock()
+    }
+
+    func checkOnce() {
+        let now = RFC3339.nowMilliseconds()
+        let services: [String: ServiceHealth] = [
+            "database": checkDatabase(),
+            "whatsapp": checkWhatsApp(),
+            "inbox": checkInbox(now: now),
+            "outbox": checkOutbox(now: now),
+            "hub": checkHub(),
+        ]
+        let report = HealthReport(services: services, timestampMs: now, version: Application.version,
+                                  uptimeSeconds: max(0, (now - startedAtMs) / 1000))
+        for (name, s) in services {
+            metrics.healthStatus(service: name).record(s.status == .ok ? 0 : s.status == .degraded ? 1 : 2)
+        }
+        lock.lock(); latest = report; lock.unlock()
+        publishIfChanged(report)
+        previous = report
+    }
+
+    private func publishIfChanged(_ report: HealthReport) {
+        let prevStatuses = previous.map { p in p.services.mapValues(\.status) }
+        let statuses = report.services.mapValues(\.status)
+        guard prevStatuses != statuses || previous?.status != report.status else { return }
+        var data: [UInt8] = Array(#"{"status":"#.utf8)
+        JSONWriter.appendString(report.status.rawValue, to: &data)
+        data.append(contentsOf: #","previous":"#.utf8)
+        if let p = previous { JSONWriter.appendString(p.status.rawValue, to: &data) } else { data.append(contentsOf: "null".utf8) }
+        data.append(contentsOf: #","services":"#.utf8)
+        data.append(contentsOf: report.servicesJSON())
+        data.append(UInt8(ascii: "}"))
+        hub.publish(topic: Self.topic, type: "health.changed", data: data)
+        let level: Logger.Level = report.status == .ok ? .info : .warning
+        logger.log(level: level, "health changed", metadata: [
+            "health.status": "\(report.status.rawValue)", "health.previous": "\(previous?.status.rawValue ?? "none")",
+        ])
+    }
+
+    // MARK: checks
+
+    private func checkDatabase() -> ServiceHealth {
+        let start = ContinuousClock.now
+        let token = String(RFC3339.nowMilliseconds()) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        do {
+            try BoundedWait.write(writer, timeoutMs: dbTimeoutMs) { db in try HealthQueries.writeProbe(db, value: token) }
+            let read = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in try HealthQueries.readProbe(db) }
+            let ms = Self.milliseconds(ContinuousClock.now - start)
+            guard read == token else {
+                return ServiceHealth(status: .error, details: ["error": .string("probe read back a different value"), "latency_ms": .double(ms)])
+            }
+            let stats = writer.stats
+            return ServiceHealth(status: .ok, details: [
+                "latency_ms": .double(ms), "commits": .int(Int64(stats.commits)),
+                "last_group_size": .int(Int64(stats.lastGroupSize)), "queued_jobs": .int(Int64(writer.queuedJobs)),
+            ])
+        } catch {
+            return ServiceHealth(status: .error, details: ["error": .string(String("\(error)".prefix(300)))])
+        }
+    }
+
+    private func checkWhatsApp() -> ServiceHealth {
+        guard let wa = sources.whatsApp else {
+            return ServiceHealth(status: .ok, details: ["configured": .bool(false), "breaker": .string("closed")])
+        }
+        metrics.graphBreakerState.record(wa.breakerState == "open" ? 2 : wa.breakerState == "half_open" ? 1 : 0)
+        let status: HealthStatus = wa.tokenRejected || wa.breakerState == "open" ? .error
+            : wa.breakerState == "half_open" ? .degraded : .ok
+        var details: [String: HealthDetail] = [
+            "configured": .bool(true), "breaker": .string(wa.breakerState), "token_rejected": .bool(wa.tokenRejected),
+            "last_success": wa.lastSuccessMs.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
+            "last_failure": wa.lastFailureMs.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
+        ]
+        if let code = wa.lastErrorCode { details["last_error_code"] = .int(Int64(code)) }
+        return ServiceHealth(status: status, details: details)
+    }
+
+    private func checkInbox(now: Int64) -> ServiceHealth {
+        do {
+            let (depth, age, dead) = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in
+                (try InboxStore.depth(db), try InboxStore.oldestUnprocessedAgeMs(db, nowMs: now), try HealthQueries.openDeadLetters(db))
+            }
+            metrics.inboxPending.record(depth.pending)
+            metrics.inboxProcessing.record(depth.processing)
+            metrics.inboxOldestAgeSeconds.record(Double(age ?? 0) / 1000)
+            metrics.deadLetters.record(dead)
+            // Backlog and dead letters are reported here and alerted on, but do not take the
+            // instance out of rotation: it still takes webhooks safely.
+            return ServiceHealth(status: .ok, details: [
+                "pending": .int(Int64(depth.pending)), "processing": .int(Int64(depth.processing)),
+                "oldest_age_ms": age.map { .int($0) } ?? .null, "dead_letters": .int(Int64(dead)),
+            ])
+        } catch {
+            return ServiceHealth(status: .error, details: ["error": .string(String("\(error)".prefix(300)))])
+        }
+    }
+
+    private func checkOutbox(now: Int64) -> ServiceHealth {
+        do {
+            let depth = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in try HealthQueries.outboxDepth(db, nowMs: now) }
+            metrics.outboxDepth.record(depth.active)
+            return ServiceHealth(status: .ok, details: [
+                "depth": .int(Int64(depth.active)), "failed": .int(Int64(depth.failed)),
+                "oldest_age_ms": depth.oldestActiveAgeMs.map { .int($0) } ?? .null,
+            ])
+        } catch {
+            return ServiceHealth(status: .degraded, details: ["error": .string(String("\(error)".prefix(300)))])
+        }
+    }
+
+    private func checkHub() -> ServiceHealth {
+        ServiceHealth(status: .ok, details: [
+            "connections": .int(Int64(server.webSocketCount)), "topics": .int(Int64(hub.topicCount)),
+            "subscriptions": .int(Int64(hub.counters.subscriptions.load(ordering: .relaxed))),
+        ])
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        let c = d.components
+        return (Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15 * 1).rounded(toPlaces: 3)
+    }
+}
+
+extension Double {
+    fileprivate func rounded(toPlaces p: Int) -> Double {
+        let m = pow(10, Double(p))
+        return (self * m).rounded() / m
+    }
+}
