@@ -16,6 +16,8 @@ public final class Application: @unchecked Sendable {
     public let writer: StoreWriter
     public let reader: StoreReader
     let processor: InboxProcessor
+    /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
+    let outboundSender: OutboundSender?
     let logger: Logger
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
@@ -36,6 +38,8 @@ public final class Application: @unchecked Sendable {
         writer = try StoreWriter(path: dbPath)
         reader = try StoreReader(path: dbPath)
         processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger)
+        outboundSender = config.outbound.accessToken == nil ? nil
+            : OutboundSender(settings: config.outbound, writer: writer, reader: reader, hub: hub, logger: logger)
         registerRoutes()
     }
 
@@ -46,6 +50,8 @@ public final class Application: @unchecked Sendable {
         HubRoutes(engine: hub, credentials: credentials).register(on: server)
         WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger).register(on: server)
         ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
+        OutboundRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, sender: outboundSender,
+                       defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
             server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)
@@ -68,6 +74,7 @@ public final class Application: @unchecked Sendable {
 
     public func start() throws {
         processor.start()
+        outboundSender?.start()
         try server.start()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
@@ -99,6 +106,7 @@ public final class Application: @unchecked Sendable {
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         server.shutdown()
         processor.stop()
+        outboundSender?.stop()
         reader.close()
         writer.close()
         logger.info("stopped")

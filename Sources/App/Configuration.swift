@@ -39,6 +39,8 @@ public struct Configuration: Sendable {
     public var waAppSecret: String? = nil
     public var inboxMaxAttempts = 5
     public var webhookMaxBodyBytes = 3 << 20 + 512 << 10
+    // WhatsApp outbound (issue 5)
+    public var outbound = OutboundSettings()
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
@@ -154,6 +156,7 @@ public struct Configuration: Sendable {
             guard let n = Int(v), (1...100).contains(n) else { return "expected an integer 1-100" }
             c.inboxMaxAttempts = n; return nil
         },
+    ] + OutboundSettings.settings + [
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }
