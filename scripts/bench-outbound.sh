@@ -53,7 +53,12 @@ def start(env_extra):
     data = tempfile.mkdtemp(prefix="sb-bench-out-")
     gport, sport = free_port(), free_port()
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "clients", "python"))
-    fake = subprocess.Popen([sys.executable, "-m", "fake_graph", "--port", str(gport), "--token", TOKEN],
+    # python -m fake_graph, with a listen backlog of 1024 instead of socketserver's 5: with the
+    # default, a burst of new keep-alive connections overflows the accept queue and requests
+    # stall in the kernel for seconds (measured as Graph timeouts, which is the fake, not us).
+    launcher = ("import sys, http.server; http.server.ThreadingHTTPServer.request_queue_size = 1024; "
+                "from fake_graph.__main__ import main; sys.exit(main(sys.argv[1:]))")
+    fake = subprocess.Popen([sys.executable, "-c", launcher, "--port", str(gport), "--token", TOKEN],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_http(f"http://127.0.0.1:{gport}/_control/stats", fake, "fake_graph")
     # The bench's defaults, then the mode's, then whatever the caller exported (it wins).
@@ -151,7 +156,7 @@ def outage():
     failures = int(os.environ.get("SWITCHBOARD_BREAKER_FAILURES", "5"))
     data, gbase, base, port, fake, srv = start({"SWITCHBOARD_PAIR_INTERVAL_MS": "0"})
     transitions = []
-    ws = RawWS(port, "/ws?token=" + jwt_helper.token(SECRET, "ops", ["*"]))
+    ws = RawWS(port, "/ws?token=" + jwt_helper.token(SECRET, "ops", ["*"]), timeout=None)
     ws.send_text(json.dumps({"op": "subscribe", "id": 1, "topics": ["system.health"]}))
     ws.recv_frame()
     def listen():
@@ -193,7 +198,9 @@ def outage():
             print(f"    +{t - down_at:7.2f} s  {d['from']} -> {d['to']} ({d['reason']})")
         print(f"  Graph calls before the first open: {len(before_open)}; calls while down ({down_s:.0f} s): {len(during)}"
               f" (= trip failures + in-flight + {len([p for p in probes if p[0] < recovered_at])} probes)")
-        print(f"  outcome: {status}; lost (not sent): {n - status.get('sent', 0)}")
+        graph_sent = requests.get(gbase + "/_control/stats", timeout=5).json()["sent"]
+        print(f"  outcome: {status}; lost (not sent): {n - status.get('sent', 0)}; fake Graph accepted {graph_sent} sends"
+              f" ({graph_sent - status.get('sent', 0)} duplicates from ambiguous timeouts)")
         print(f"  all sent {drained_at - recovered_at:.1f} s after recovery (budget: 2 open intervals = {2 * open_s:.0f} s)")
     finally:
         ws.close() if hasattr(ws, "close") else None

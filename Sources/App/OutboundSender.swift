@@ -124,7 +124,16 @@ final class OutboundSender: @unchecked Sendable {
             condition.unlock()
 
             for row in releasedRows { planner.release(row) }
-            for (row, result) in results { handle(result, for: row) }
+            for (row, result) in results {
+                if isStopping, case .failure(.transport(let message), _, _) = result, message.hasPrefix("client_shutdown") {
+                    // Shutdown cut the call short: not the upstream's failure, and not an
+                    // attempt. The row stays as stored and is sent after the restart. (Any
+                    // real answer that came in, a wamid above all, is still written.)
+                    written(row)
+                } else {
+                    handle(result, for: row)
+                }
+            }
 
             var lookAgain: Nanoseconds = TimeSpan.nanosecondsPerSecond
             var sentSome = false
