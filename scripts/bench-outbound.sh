@@ -3,6 +3,8 @@
 #
 #   scripts/bench-outbound.sh throughput [N]     N messages (default 5000) over 20 phone numbers,
 #                                                pacing off; prints messages/s and p50/p99 queue→sent
+#   scripts/bench-outbound.sh drain [N]          N messages pile up while the fake is frozen, then
+#                                                drain: the sender's rate without the poster as limit
 #   scripts/bench-outbound.sh outage [SECONDS]   fake Graph fails everything for SECONDS (default 60),
 #                                                then is healthy; prints breaker trips, calls made
 #                                                while down, lost messages, time to drain after recovery
@@ -150,6 +152,35 @@ def throughput():
         stop(srv, fake)
 
 
+def drain():
+    """The sender's own rate, without the Python poster as the limit: the fake is frozen
+    (SIGSTOP) while N messages are posted, so they pile up in the outbox (256 wait in flight);
+    then it is resumed and the backlog drains. Throughput = N / (resume -> last sent)."""
+    n = int(ARG or 5000)
+    data, gbase, base, _, fake, srv = start({"SWITCHBOARD_SEND_RATE": "1000000", "SWITCHBOARD_PAIR_INTERVAL_MS": "0",
+                                             "SWITCHBOARD_GRAPH_TIMEOUT_MS": "300000"})
+    try:
+        fake.send_signal(signal.SIGSTOP)
+        post_s, errors = post_many(base, n, "drain-" + uuid.uuid4().hex[:6])
+        resumed = time.time()
+        fake.send_signal(signal.SIGCONT)
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if db(data, "SELECT count(*) FROM outbox WHERE status NOT IN ('sent','failed')")[0][0] == 0:
+                break
+            time.sleep(0.1)
+        rows = db(data, "SELECT updated_at_ms, status FROM outbox")
+        sent = [r for r in rows if r[1] == "sent"]
+        last = max(r[0] for r in sent) / 1000.0
+        stats = requests.get(gbase + "/_control/stats", timeout=5).json()
+        print(f"outbound drain: {n} messages queued while Graph was frozen ({n / post_s:.0f} msg/s offered), 20 phone numbers")
+        print(f"  sent {len(sent)}/{n} in {last - resumed:.2f} s after resume: {len(sent) / max(last - resumed, 0.001):.0f} msg/s;"
+              f" fake Graph counted {stats['sent']} sends; non-202: {len(errors)}")
+    finally:
+        fake.send_signal(signal.SIGCONT)
+        stop(srv, fake)
+
+
 def outage():
     down_s = float(ARG or 60)
     open_s = float(os.environ.get("SWITCHBOARD_BREAKER_OPEN_S", "30"))
@@ -207,5 +238,5 @@ def outage():
         stop(srv, fake)
 
 
-{"throughput": throughput, "outage": outage}.get(MODE, lambda: sys.exit("usage: bench-outbound.sh throughput [N] | outage [SECONDS]"))()
+{"throughput": throughput, "drain": drain, "outage": outage}.get(MODE, lambda: sys.exit("usage: bench-outbound.sh throughput [N] | drain [N] | outage [SECONDS]"))()
 PY
