@@ -196,7 +196,9 @@ def outage():
                 op, p = ws.recv_frame()
             except Exception:
                 return
-            if op == 1:
+            if op == 9:  # answer the server's pings, or it closes the idle socket after 75 s
+                ws.send_frame(10, p)
+            elif op == 1:
                 f = json.loads(p)
                 if f.get("op") == "batch":
                     for e in f["events"]:

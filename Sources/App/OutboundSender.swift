@@ -17,7 +17,8 @@ import Conversations
 
 final class OutboundSender: @unchecked Sendable {
     // @unchecked Sendable: `planner` and `clock` are touched only by the sender thread;
-    // `finished`, `inFlight`, `wakeRequested` and `stopping` only under `condition`.
+    // `finished`, `inFlight`, `released`, `wakeRequested`, `stopping`, `threadDone` and
+    // `breakerSnapshot` only under `condition`.
     let settings: OutboundSettings
     let graph: GraphClient
     private let writer: StoreWriter
@@ -33,6 +34,7 @@ final class OutboundSender: @unchecked Sendable {
     /// Rows whose result write committed: their recipients may be picked again.
     private var released: [OutboxRow] = []
     private var wakeRequested = false
+    private var breakerSnapshot = BreakerState.closed
     private var stopping = false
     private var thread: Thread?
     private var threadDone = false
@@ -67,6 +69,14 @@ final class OutboundSender: @unchecked Sendable {
         t.name = "outbound-sender"
         thread = t
         t.start()
+    }
+
+    /// The Graph breaker's state as of its last transition, for health checks and metrics
+    /// (any thread): "closed", "open" or "half_open".
+    var breakerState: BreakerState {
+        condition.lock()
+        defer { condition.unlock() }
+        return breakerSnapshot
     }
 
     /// Something was enqueued: look for due rows now.
@@ -255,6 +265,11 @@ final class OutboundSender: @unchecked Sendable {
         guard !transitions.isEmpty else { return }
         let now = clock.now
         let nowMs = MonotonicTime.wallMilliseconds()
+        if let last = transitions.last {
+            condition.lock()
+            breakerSnapshot = last.to
+            condition.unlock()
+        }
         for t in transitions {
             let untilMs = t.openUntil.map { until -> Int64 in
                 let (sum, overflow) = nowMs.addingReportingOverflow(Int64(clamping: until.nanoseconds(since: now) / TimeSpan.nanosecondsPerMillisecond))
