@@ -30,6 +30,8 @@ public final class Application: @unchecked Sendable {
     let healthMonitor: HealthMonitor
     let alertMonitor: AlertMonitor
     let alertForwarder: AlertForwarder?
+    /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
+    let outboundSender: OutboundSender?
     let logger: Logger
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
@@ -84,6 +86,31 @@ public final class Application: @unchecked Sendable {
             if status >= 500 { traffic.http5xx.add(1, ordering: .relaxed) }
             metrics.httpRequest(method: method, route: route, status: status, durationNanoseconds: Int64(clamping: ns))
         }
+        outboundSender = config.outbound.accessToken == nil ? nil
+            : OutboundSender(settings: config.outbound, writer: writer, reader: reader, hub: hub, logger: logger)
+        if let sender = outboundSender {
+            let sources = healthSources
+            sources.registerWhatsAppSender()
+            sender.observer = OutboundObserver(
+                graphResult: { result in
+                    metrics.graphLatency(kind: "send").recordNanoseconds(Int64(result.latencyMs * 1_000_000))
+                    switch result {
+                    case .success: sources.recordGraphSuccess(atMs: MonotonicTime.wallMilliseconds())
+                    case .failure(let f, _, _):
+                        var code: Int? = nil
+                        if case .http(_, let c, _, _, _) = f { code = c }
+                        sources.recordGraphFailure(atMs: MonotonicTime.wallMilliseconds(), code: code)
+                    }
+                },
+                outcome: { outcome in
+                    metrics.outboxSend(outcome).increment()
+                    if outcome == "retried" { metrics.outboxRetries.increment() }
+                },
+                breaker: { state in
+                    sources.recordBreakerState(state.name)
+                    metrics.graphBreakerState.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
+                })
+        }
         registerRoutes()
     }
 
@@ -96,6 +123,8 @@ public final class Application: @unchecked Sendable {
         WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger,
                       metrics: metrics, traffic: traffic).register(on: server)
         ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
+        OutboundRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, sender: outboundSender,
+                       defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
             server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)
@@ -120,6 +149,7 @@ public final class Application: @unchecked Sendable {
         processor.start()
         healthMonitor.start()
         alertMonitor.start()
+        outboundSender?.start()
         try server.start()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
@@ -154,6 +184,7 @@ public final class Application: @unchecked Sendable {
         healthMonitor.stop()
         alertForwarder?.stop()
         processor.stop()
+        outboundSender?.stop()
         reader.close()
         writer.close()
         logger.info("stopped")

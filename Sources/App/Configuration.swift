@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
     /// Group commit of store writes (feature flag; off = one transaction and fsync per write,
     /// the baseline the inbound benchmark compares against).
     public var groupCommit = true
+    // WhatsApp outbound (issue 5)
+    public var outbound = OutboundSettings()
     // Logging
     public var logLevel = "info"
     public var logFormat = "text"
@@ -163,6 +165,7 @@ public struct Configuration: Sendable {
             guard v == "on" || v == "off" else { return "expected on or off" }
             c.groupCommit = v == "on"; return nil
         },
+    ] + OutboundSettings.settings + [
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }

@@ -2,7 +2,7 @@
 
 public enum Migrations {
     /// Append only: a released migration is never edited, a change is a new entry.
-    static let steps: [String] = [schemaVersion1, schemaVersion2]
+    static let steps: [String] = [schemaVersion1, schemaVersion2, schemaVersion3]
 
     public static var latestVersion: Int { steps.count }
 
@@ -163,5 +163,14 @@ public enum Migrations {
         received_at_ms INTEGER NOT NULL,
         UNIQUE (field, value_json)
     );
+    """
+
+    /// Outbound sending (issue 5): the sender picks, per (phone number, recipient), only the
+    /// oldest message not yet finished, so it needs the unfinished rows of one recipient by
+    /// insertion order (rowid, implicit in every index). A partial index keeps it small: sent and
+    /// failed rows, the vast majority over time, are not in it.
+    static let schemaVersion3 = """
+    CREATE INDEX outbox_pending_by_recipient ON outbox(phone_number_id, to_wa_id)
+        WHERE status IN ('queued', 'retrying', 'sending');
     """
 }
