@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP baseline: wrk -t1 -c64 -d10s against GET /health/live of a release switchboard
-# (--threads 2) and against nginx answering `return 200`, in one run; prints both and the ratio.
+# (--threads SB_THREADS, default 1, like the 1 nginx worker: wrk needs the other core) and against nginx answering `return 200`, in one run; prints both and the ratio.
 # usage: bench-http.sh            env: SWITCHBOARD_BIN (default .build/release/switchboard),
 #        DURATION (default 10s), CONNECTIONS (default 64), NGINX (default /usr/sbin/nginx)
 set -euo pipefail
@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 SB_PORT="$(free_port)"
 mkdir -p "$WORK/data"
-"$BIN" serve --host 127.0.0.1 --port "$SB_PORT" --threads 2 --data-dir "$WORK/data" >"$WORK/switchboard.log" 2>&1 &
+"$BIN" serve --host 127.0.0.1 --port "$SB_PORT" --threads "${SB_THREADS:-1}" --data-dir "$WORK/data" >"$WORK/switchboard.log" 2>&1 &
 SB_PID=$!
 wait_http "http://127.0.0.1:$SB_PORT/health/live"
 
@@ -40,7 +40,7 @@ echo "wrk -t1 -c$CONNECTIONS -d$DURATION GET /health/live"
 SB_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$SB_PORT/health/live")"
 NG_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$NG_PORT/health/live")"
 SB_RPS="$(wrk_rps "$SB_OUT")"; NG_RPS="$(wrk_rps "$NG_OUT")"
-echo "--- switchboard (--threads 2)"; echo "$SB_OUT"
+echo "--- switchboard (--threads ${SB_THREADS:-1})"; echo "$SB_OUT"
 echo "--- nginx (1 worker, return 200)"; echo "$NG_OUT"
 RATIO="$(python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$SB_RPS" "$NG_RPS")"
 printf '%-28s %12s req/s\n' "switchboard /health/live" "$SB_RPS" "nginx return 200" "$NG_RPS"

@@ -147,11 +147,26 @@ public final class SwitchboardMetrics: Sendable {
         }
     }
 
+    /// Called once per HTTP response: the counter and timer for a (method, route, status) are
+    /// looked up by a small struct key, so the hot path builds no label strings.
     public func httpRequest(method: String, route: String, status: Int, durationNanoseconds: Int64) {
-        counter("switchboard_http_requests_total", [("method", method), ("route", route), ("status", String(status))]).increment()
-        timer("switchboard_http_request_duration_seconds", [("method", method), ("route", route)])
-            .recordNanoseconds(durationNanoseconds)
+        let key = HTTPMetricKey(method: method, route: route, status: status)
+        let pair = httpPairs.withLock { $0[key] } ?? {
+            let p = (counter("switchboard_http_requests_total", [("method", method), ("route", route), ("status", String(status))]),
+                     timer("switchboard_http_request_duration_seconds", [("method", method), ("route", route)]))
+            httpPairs.withLock { $0[key] = p }
+            return p
+        }()
+        pair.0.increment()
+        pair.1.recordNanoseconds(durationNanoseconds)
     }
+
+    struct HTTPMetricKey: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+    private let httpPairs = Mutex<[HTTPMetricKey: (Counter, Timer)]>([:])
 
     public func webhookRejected(_ reason: String) -> Counter {
         counter("switchboard_webhooks_rejected_total", [("reason", reason)])
