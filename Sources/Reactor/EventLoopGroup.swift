@@ -46,6 +46,7 @@ public final class EventLoopGroup: @unchecked Sendable {
 public enum SignalWaiter {
     public static func prepare() {
         sb_ignore_sigpipe()
+        sb_ignore_sigxfsz()
         _ = sb_block_shutdown_signals()
     }
 

@@ -320,3 +320,33 @@ def test_every_status_path_uses_the_envelope(obs, tmp_path):
         assert_envelope(requests.post(s3.base + "/webhooks/whatsapp", data=b"{}"), 503, "webhook_not_configured")
     finally:
         s3.stop()
+
+
+def test_health_503_when_database_unwritable_and_back(obs):
+    """A real write failure: the kernel refuses every write past 1 byte (RLIMIT_FSIZE set on the
+    running server with prlimit), so the database check's write fails with EFBIG; then the limit
+    is lifted and the check recovers. Each change is a `health.changed` event on system.health."""
+    import shutil
+    import subprocess
+    if shutil.which("prlimit") is None:
+        pytest.fail("prlimit (util-linux) is required for this test")
+    srv = obs(SWITCHBOARD_HEALTH_INTERVAL_S="1", SWITCHBOARD_HEALTH_DB_TIMEOUT_MS="1000")
+    ws = ops_ws(srv, ["system.health"])
+    wait_for(lambda: requests.get(srv.base + "/health").status_code == 200, what="healthy")
+    pid = str(srv.proc.pid)
+    subprocess.run(["prlimit", "--pid", pid, "--fsize=1:unlimited"], check=True)
+    try:
+        # (a Response with an error status is falsy, so wait for the parsed body instead)
+        body = wait_for(lambda: (lambda r: r.json() if r.status_code == 503 else None)(requests.get(srv.base + "/health")),
+                        timeout=20, what="503 while the database cannot be written")
+        assert body["status"] == "error"
+        assert body["services"]["database"]["status"] != "ok"
+        assert requests.get(srv.base + "/health/ready").status_code == 503
+        assert requests.get(srv.base + "/health/live").status_code == 200  # the process still answers
+    finally:
+        subprocess.run(["prlimit", "--pid", pid, "--fsize=unlimited:unlimited"], check=True)
+    wait_for(lambda: requests.get(srv.base + "/health").status_code == 200, timeout=20, what="recovered")
+    got = events_until(ws, lambda g: sum(1 for t, e in g if e["type"] == "health.changed") >= 2, timeout=20)
+    changes = [e["data"] for t, e in got if e["type"] == "health.changed"]
+    assert changes[0]["status"] == "error" and changes[0]["previous"] == "ok"
+    assert changes[-1]["status"] == "ok" and changes[-1]["previous"] == "error"

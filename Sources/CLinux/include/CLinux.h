@@ -54,6 +54,9 @@ static inline unsigned int sb_epoll_event_events(const struct epoll_event *ev) {
 
 static inline void sb_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
+/// A write past RLIMIT_FSIZE should fail with EFBIG (and be reported), not kill the process.
+static inline void sb_ignore_sigxfsz(void) { signal(SIGXFSZ, SIG_IGN); }
+
 /// Blocks SIGTERM/SIGINT in the calling thread (and threads it starts) so a signalfd-free
 /// sigwait thread can receive them.
 static inline int sb_block_shutdown_signals(void) {
