@@ -11,6 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 import jwt_helper
+from helpers import events_until, wait_for
 from wsraw import RawWS
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
@@ -38,14 +39,6 @@ def post_webhook(srv, raw, headers=None):
     return requests.post(srv.base + "/webhooks/whatsapp", data=raw, headers=h)
 
 
-def wait_for(fn, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def ops_ws(srv, topics):
@@ -55,17 +48,6 @@ def ops_ws(srv, topics):
     return ws
 
 
-def events_until(ws, pred, timeout=10):
-    got = []
-    deadline = time.time() + timeout
-    while not pred(got):
-        assert time.time() < deadline, f"events so far: {[(t, e['type']) for t, e in got]}"
-        op, p = ws.recv_frame()
-        if op == 1:
-            f = json.loads(p)
-            if f.get("op") == "batch":
-                got.extend((f["topic"], e) for e in f["events"])
-    return got
 
 
 def log_lines(srv):

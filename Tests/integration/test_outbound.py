@@ -14,6 +14,7 @@ import pytest
 import requests
 
 import jwt_helper
+from helpers import db_rows, events_until, wait_for
 from conftest import free_port
 from wsraw import RawWS
 
@@ -122,14 +123,6 @@ def state(srv, local_id):
     return r.json()
 
 
-def wait_for(fn, timeout=15, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def wait_status(srv, local_id, status, timeout=15):
@@ -144,20 +137,6 @@ def subscriber(srv, topics, role="agent", patterns=None):
     return ws
 
 
-def events_until(ws, pred, timeout=15):
-    got = []
-    deadline = time.time() + timeout
-    while not pred(got):
-        assert time.time() < deadline, f"events so far: {[(t, e['type']) for t, e in got]}"
-        try:
-            op, p = ws.recv_frame()
-        except TimeoutError:
-            continue  # a quiet topic for a while: keep waiting until the deadline
-        if op == 1:
-            f = json.loads(p)
-            if f.get("op") == "batch":
-                got.extend((f["topic"], e) for e in f["events"])
-    return got
 
 
 def has(type_, **data):
@@ -166,12 +145,6 @@ def has(type_, **data):
     return pred
 
 
-def db_rows(srv, sql, args=()):
-    con = sqlite3.connect(os.path.join(srv.data_dir, "switchboard.db"), timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
 def unique(label):

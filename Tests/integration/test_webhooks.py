@@ -12,6 +12,7 @@ import pytest
 import requests
 
 import jwt_helper
+from helpers import db_rows, events_until, wait_for
 from wsraw import RawWS
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
@@ -39,36 +40,10 @@ def post(srv, body_obj=None, raw=None, secret=APP_SECRET, headers=None):
     return requests.post(srv.base + "/webhooks/whatsapp", data=body, headers=h)
 
 
-def db_rows(srv, sql, args=()):
-    con = sqlite3.connect(os.path.join(srv.data_dir, "switchboard.db"), timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
 
 
-def wait_for(fn, timeout=10, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
-def events_until(ws, pred, timeout=10):
-    """Reads batch frames, collecting (topic, event) pairs until pred(collected) is true."""
-    got = []
-    deadline = time.time() + timeout
-    while not pred(got):
-        assert time.time() < deadline, f"events so far: {[(t, e['type']) for t, e in got]}"
-        op, p = ws.recv_frame()
-        if op == 1:
-            f = json.loads(p)
-            if f.get("op") == "batch":
-                got.extend((f["topic"], e) for e in f["events"])
-    return got
 
 
 def subscriber(srv, topics=("inbox", "conversation.*")):
