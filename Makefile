@@ -30,7 +30,7 @@ release: deps
 
 unit: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 integration: release test-deps
 	SWITCHBOARD_BIN=$(abspath $(RELEASE_BIN)) $(PY) -m pytest -q Tests/integration clients/python/tests

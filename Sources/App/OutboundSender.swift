@@ -203,7 +203,6 @@ final class OutboundSender: @unchecked Sendable {
             case .sent: observer.outcome("sent")
             case .retry: observer.outcome("retried")
             case .failed: observer.outcome("failed")
-            default: break
             }
         }
         if let transition { publish([transition]) }
