@@ -12,6 +12,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private weak var peer: WebSocketPeer?
     private var expiryTimer: TimerID?
     var skipUpTo: [String: Int64] = [:]
+    /// Patterns this connection holds, capped so one client cannot grow the server's indexes
+    /// (and topic table) without bound.
+    private var held = Set<TopicPattern>()
+    static let maxSubscriptions = 1000
 
     init(engine: HubEngine, claims: TokenClaims, loop: EventLoop) {
         self.engine = engine
@@ -67,6 +71,12 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
                 sendError(id: id, code: "forbidden", message: "token does not allow \(denied.description)")
                 return
             }
+            let added = topics.filter { !held.contains($0) }
+            guard held.count + added.count <= Self.maxSubscriptions else {
+                sendError(id: id, code: "bad_request", message: "at most \(Self.maxSubscriptions) subscriptions per connection")
+                return
+            }
+            held.formUnion(added)
             let result = engine.subscribe(self, patterns: topics, since: since)
             var out: [UInt8] = []
             ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
@@ -74,6 +84,7 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             for frame in result.replay { peer?.sendFrame(frame) }
         case let .unsubscribe(id, topics):
             engine.unsubscribe(self, patterns: topics)
+            held.subtract(topics)
             var out: [UInt8] = []
             ProtocolCodec.appendAck(id: id, to: &out)
             peer?.sendText(out)

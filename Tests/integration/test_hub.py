@@ -314,3 +314,19 @@ def test_generated_secret_and_logged_tokens(server_factory):
     ws = RawWS(srv.port, "/ws?token=" + tok)
     assert ws.status == 101
     assert RawWS(srv.port, "/ws").status == 401  # never open to anonymous clients
+
+
+def test_subscriptions_per_connection_are_capped(hub):
+    srv = hub()
+    ws = RawWS(srv.port, "/ws?token=" + agent())
+    for batch in range(10):
+        topics = [f"conversation.{batch * 100 + i}" for i in range(100)]
+        ws.send_text(json.dumps({"op": "subscribe", "id": batch, "topics": topics}))
+        assert json.loads(ws.recv_frame()[1])["op"] == "ack"
+    ws.send_text(json.dumps({"op": "subscribe", "id": 99, "topics": ["conversation.extra"]}))
+    err = json.loads(ws.recv_frame()[1])
+    assert err["op"] == "error" and err["code"] == "bad_request" and err["id"] == 99
+    ws.send_text(json.dumps({"op": "unsubscribe", "id": 100, "topics": ["conversation.0"]}))
+    assert json.loads(ws.recv_frame()[1]) == {"op": "ack", "id": 100}
+    ws.send_text(json.dumps({"op": "subscribe", "id": 101, "topics": ["conversation.extra"]}))
+    assert json.loads(ws.recv_frame()[1])["op"] == "ack"
