@@ -31,7 +31,7 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 JS_DIR = os.path.join(ROOT, "clients", "js")
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.html")
-BIN = os.environ.get("SWITCHBOARD_BIN", "/work/main/.build/release/switchboard")
+BIN = os.environ.get("SWITCHBOARD_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "release", "switchboard"))
 CHROMIUM = os.environ.get("CHROMIUM_BIN", shutil.which("chromium") or "/usr/bin/chromium")
 NODE = os.environ.get("NODE_BIN", shutil.which("node") or "/usr/bin/node")
 SECRET = "browser-test-secret-" + secrets.token_hex(8)
