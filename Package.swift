@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON", "Reactor"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],

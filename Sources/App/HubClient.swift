@@ -11,7 +11,7 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     let loop: EventLoop
     private weak var peer: WebSocketPeer?
     private var expiryTimer: TimerID?
-    var skipUpTo: [String: Int64] = [:]
+    var skipUpTo: [String: StreamPosition] = [:]
     /// Patterns this connection holds, capped so one client cannot grow the server's indexes
     /// (and topic table) without bound.
     private var held = Set<TopicPattern>()

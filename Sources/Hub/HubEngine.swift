@@ -28,8 +28,9 @@ public struct HubSettings: Sendable {
 public protocol HubSubscriber: AnyObject {
     var loop: EventLoop { get }
     var queuedBytes: Int { get }
-    /// Per concrete topic: frames whose last seq is at or below this are already delivered.
-    var skipUpTo: [String: Int64] { get set }
+    /// Per concrete topic: frames of this epoch whose last seq is at or below this are already
+    /// delivered. The epoch matters because an idle topic can be dropped and start again.
+    var skipUpTo: [String: StreamPosition] { get set }
     func sendFrame(_ frame: SharedBytes)
     /// Over its buffer bound: close with 4008.
     func closeSlowConsumer()
@@ -46,6 +47,7 @@ public final class HubCounters: Sendable {
     public let recoveries = Atomic<Int>(0)
     public let recoveriesFailed = Atomic<Int>(0)
     public let subscriptions = Atomic<Int>(0)
+    public let topicsDropped = Atomic<Int>(0)
     public init() {}
 }
 
@@ -89,11 +91,12 @@ public final class HubEngine: @unchecked Sendable {
         var needsTimer = false
         let seq: Int64 = shard(topic).withLock { topics in
             let state = topics[topic] ?? {
-                let s = TopicState(topic: topic, limits: settings.history)
+                let s = TopicState(topic: topic, limits: settings.history, nowMs: ts)
                 topics[topic] = s
                 return s
             }()
             let event = state.log.append(type: type, data: data, meta: meta, nowMs: ts)
+            state.lastActivityMs = ts
             let wasEmpty = state.pending.isEmpty
             state.pending.append(event)
             if state.pending.isFull(maxEvents: settings.batchMaxEvents, maxBytes: settings.batchMaxBytes) {
@@ -150,21 +153,22 @@ public final class HubEngine: @unchecked Sendable {
         settings.onFrameBuilt?(batch.events)
         let frame = SharedBytes(batch.frame)
         let topic = state.topic
+        let epoch = state.log.epoch
         for (i, loop) in loops.enumerated() {
             let index = indexes[i]
             if !index.mayHaveSubscribers(topic) { continue }
             loop.execute { [self] in
-                deliver(topic: topic, frame: frame, events: batch.events, lastSeq: batch.lastSeq, index: index)
+                deliver(topic: topic, epoch: epoch, frame: frame, events: batch.events, lastSeq: batch.lastSeq, index: index)
             }
         }
     }
 
     // MARK: delivery (on each loop)
 
-    private func deliver(topic: String, frame: SharedBytes, events: Int, lastSeq: Int64, index: SubscriptionIndex) {
+    private func deliver(topic: String, epoch: String, frame: SharedBytes, events: Int, lastSeq: Int64, index: SubscriptionIndex) {
         var sent = 0
         index.forEachSubscriber(of: topic) { sub in
-            if let skip = sub.skipUpTo[topic], lastSeq <= skip { return }
+            if let skip = sub.skipUpTo[topic], skip.epoch == epoch, lastSeq <= skip.seq { return }
             if sub.queuedBytes + frame.count > settings.maxConnectionBuffer {
                 counters.slowConsumerCloses.add(1, ordering: .relaxed)
                 sub.closeSlowConsumer()
@@ -215,12 +219,12 @@ public final class HubEngine: @unchecked Sendable {
         let nowMs = now()
         return shard(topic).withLock { topics in
             let state = topics[topic] ?? {
-                let s = TopicState(topic: topic, limits: settings.history)
+                let s = TopicState(topic: topic, limits: settings.history, nowMs: nowMs)
                 topics[topic] = s
                 return s
             }()
             let flushed = state.flushedSeq
-            sub.skipUpTo[topic] = flushed
+            sub.skipUpTo[topic] = StreamPosition(epoch: state.log.epoch, seq: flushed)
             guard let since else {
                 return SubscribeAckEntry(topic: topic, epoch: state.log.epoch, seq: flushed)
             }
@@ -261,14 +265,29 @@ public final class HubEngine: @unchecked Sendable {
 
     public var topicCount: Int { shards.reduce(0) { n, s in n + s.withLock { $0.count } } }
 
-    /// Drops expired history everywhere (a timer calls this for idle topics).
+    /// Drops expired history everywhere (a timer calls this for idle topics), and forgets topics
+    /// idle for longer than the history TTL whose history is gone: a long-running server sees
+    /// one topic per conversation, and an idle topic's memory would otherwise stay forever. A
+    /// topic published to again starts with a new epoch, which is what "history lost" means.
     public func evictExpired() {
         let nowMs = now()
+        let idleLimit = max(settings.history.ttlMs, 60_000)
+        var dropped = 0
         for s in shards {
             s.withLock { topics in
-                for state in topics.values { state.log.evictExpired(nowMs: nowMs) }
+                var idle: [String] = []
+                for (name, state) in topics {
+                    state.log.evictExpired(nowMs: nowMs)
+                    if state.log.historyCount == 0, state.pending.isEmpty, !state.flushArmed,
+                       nowMs - state.lastActivityMs > idleLimit {
+                        idle.append(name)
+                    }
+                }
+                for name in idle { topics[name] = nil }
+                dropped += idle.count
             }
         }
+        if dropped > 0 { counters.topicsDropped.add(dropped, ordering: .relaxed) }
     }
 
     /// The current position of a topic (tests, REST).
@@ -296,9 +315,12 @@ final class TopicState: @unchecked Sendable {  // guarded by its shard's lock
     /// Last seq handed to the loops in a frame.
     var flushedSeq: Int64 = 0
     var flushArmed = false
+    /// Wall time of the last publish (or creation), for dropping idle topics.
+    var lastActivityMs: Int64
 
-    init(topic: String, limits: HistoryLimits) {
+    init(topic: String, limits: HistoryLimits, nowMs: Int64) {
         self.topic = topic
+        lastActivityMs = nowMs
         log = TopicLog(limits: limits)
         pending = BatchAccumulator(topic: topic, epoch: log.epoch)
     }
