@@ -2,7 +2,9 @@
 # Fan-out comparison: a release switchboard against nginx+nchan, same scenario (1,000 subscribers,
 # 100-byte events, publish as fast as possible for 10 s, window 10 ms), then switchboard with
 # SWITCHBOARD_BATCH_MAX_EVENTS=1, 2,000 events/s latency runs with window 10 and 0 (and nchan at
-# the same rate), and a slow-consumer run (one subscriber that never reads). Prints each run's
+# the same rate), and a slow-consumer pair (2,000/s for 25 s, with and without one subscriber
+# that never reads). "As fast as possible" is closed loop: the publisher pauses while subscribers
+# are on average more than --max-lag (2,000) events behind, so the run measures the server. Prints each run's
 # report, then one table side by side.
 # usage: bench-compare.sh     env: SUBSCRIBERS (1000), DURATION (10), EVENT_BYTES (100), RATE (2000),
 #   SWITCHBOARD_BIN, BENCH_BIN (.build/release/...), WINDOW_VAR (name of the batch window setting,
@@ -92,7 +94,12 @@ run_switchboard "sb-max-w10-batch1" "$WINDOW_VAR=10 SWITCHBOARD_BATCH_MAX_EVENTS
 run_switchboard "sb-${RATE}-w10" "$WINDOW_VAR=10" --rate "$RATE"
 run_switchboard "sb-${RATE}-w0" "$WINDOW_VAR=0" --rate "$RATE"
 run_nchan "nchan-${RATE}" --rate "$RATE"
-run_switchboard "sb-max-w10-slow1" "$WINDOW_VAR=10" --rate 0 --slow-consumers 1
+# Slow consumer: at a sustainable rate, with a 256 KiB bound and 25 s runs, so that the one
+# subscriber that never reads fills the kernel's socket buffers (several MB on loopback) and then
+# crosses the bound within the run; compared with the same run without it.
+SLOW_ENV="$WINDOW_VAR=10 SWITCHBOARD_MAX_CONN_BUFFER=262144"
+run_switchboard "sb-${RATE}-25s" "$SLOW_ENV" --rate "$RATE" --duration 25
+run_switchboard "sb-${RATE}-25s-slow1" "$SLOW_ENV" --rate "$RATE" --duration 25 --slow-consumers 1
 
 echo; echo "### side by side"
 grep '^{"scenario":"fanout"' "$WORK/out.txt" | python3 -c '

@@ -358,7 +358,20 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     func closeDiscardingOutput(code: UInt16, reason: String) {
         guard !connection.isClosed else { return }
         connection.discardQueuedOutput()
-        close(code: code, reason: reason)
+        guard mode == .webSocket else {
+            connection.close()
+            return
+        }
+        if !closeSent {
+            closeSent = true
+            session?.markCloseSent()
+            var out: [UInt8] = []
+            WebSocketFrameEncoder.append(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason), to: &out)
+            connection.enqueue(out)
+        }
+        // Our queue is empty now; what remains is the kernel's socket buffer, which a stalled
+        // reader drains when it wakes up, then it reads the close frame. Give it 30 s to do so.
+        connection.closeAfterFlush(linger: true, flushDeadlineNanoseconds: 30_000_000_000)
     }
 
     /// Graceful shutdown: WebSockets get 1001; idle HTTP connections close now; a request in

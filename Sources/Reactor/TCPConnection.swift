@@ -222,13 +222,14 @@ public final class TCPConnection: EventHandler {
 
     /// Closes once the output queue is written. With `linger`, the write side is shut down and
     /// input is discarded briefly, so the peer reads our last response instead of getting a reset.
-    public func closeAfterFlush(linger: Bool = true) {
+    /// `flushDeadline` bounds the wait for a peer that stopped reading.
+    public func closeAfterFlush(linger: Bool = true, flushDeadlineNanoseconds: UInt64 = 5_000_000_000) {
         guard !isClosed else { return }
         lingering = lingering || linger
         if !closeWhenDrained {
             closeWhenDrained = true
             // A peer that stopped reading would keep us waiting for the flush forever.
-            lingerTimer = loop.schedule(afterNanoseconds: 5_000_000_000) { [weak self] in self?.close() }
+            lingerTimer = loop.schedule(afterNanoseconds: flushDeadlineNanoseconds) { [weak self] in self?.close() }
         }
         if output.isEmpty { finishClose() } else { scheduleFlush() }
     }

@@ -27,6 +27,7 @@ struct Fanout: ParsableCommand {
     @Option(name: .customLong("publish-via"), help: "http or ws (ws needs a token with role service: --publish-token).") var publishVia = "http"
     @Option(name: .customLong("publish-token"), help: "Token for --publish-via ws (default: --token).") var publishToken: String?
     @Option(name: .customLong("in-flight"), help: "Publishes awaiting an answer at most (pipelined on one connection).") var inFlight = 32
+    @Option(name: .customLong("max-lag"), help: "With --rate 0: pause publishing while subscribers are on average more than this many events behind (0 = never pause). Keeps an as-fast-as-possible run measuring the server, not the load tool's reading speed.") var maxLag = 2000
     @Option(name: .customLong("server-pid"), help: "Server pid, for its CPU time from /proc.") var serverPID: Int32?
     @Option(help: "Subscriber event loops (one more runs the publisher).") var threads = 2
     @Option(help: "nginx+nchan base URL (e.g. http://127.0.0.1:8090): subscribe at /sub/<topic>, publish to /pub/<topic>.") var nchan: String?
@@ -34,7 +35,7 @@ struct Fanout: ParsableCommand {
 
     func validate() throws {
         guard subscribers >= 0, slowConsumers >= 0, subscribers + slowConsumers > 0 else { throw ValidationError("need at least one subscriber") }
-        guard rate >= 0, duration > 0, eventBytes >= 0, inFlight > 0, threads > 0 else { throw ValidationError("rate, duration, event-bytes, in-flight and threads must be positive") }
+        guard rate >= 0, duration > 0, eventBytes >= 0, inFlight > 0, threads > 0, maxLag >= 0 else { throw ValidationError("rate, duration, event-bytes, in-flight and threads must be positive") }
         guard ["http", "ws"].contains(publishVia) else { throw ValidationError("--publish-via is http or ws") }
     }
 
@@ -72,7 +73,7 @@ struct Fanout: ParsableCommand {
             }
         }
         return FanoutSettings(subscriberEndpoint: subscriberEndpoint, target: target, subscribers: subscribers,
-                              slowConsumers: slowConsumers, publisher: via, rate: rate, maxInFlight: inFlight,
+                              slowConsumers: slowConsumers, publisher: via, rate: rate, maxInFlight: inFlight, maxLag: maxLag,
                               durationSeconds: duration, eventBytes: eventBytes, threads: threads, serverPID: serverPID,
                               label: label ?? (nchan == nil ? "switchboard" : "nchan"))
     }

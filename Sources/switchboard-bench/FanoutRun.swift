@@ -11,6 +11,8 @@ struct FanoutSettings {
     var publisher: Publisher.Via
     var rate: Int
     var maxInFlight: Int
+    /// Average events per subscriber the publisher may run ahead of deliveries (rate 0 only).
+    var maxLag: Int
     var durationSeconds: Double
     var eventBytes: Int
     var threads: Int
@@ -63,7 +65,19 @@ struct FanoutRun {
         // Publish.
         let cpuServer0 = s.serverPID.flatMap { ProcessStats.cpuSeconds(pid: $0) }
         let cpuOwn0 = ProcessStats.ownCPUSeconds()
-        let publisher = Publisher(via: s.publisher, loop: publisherLoop, rate: s.rate, maxInFlight: s.maxInFlight, eventBytes: s.eventBytes)
+        let readers = max(1, ready - s.slowConsumers)
+        let maxLag = s.maxLag
+        let gateTallies = tallies
+        var lagGate: (@Sendable (Int) -> Bool)? = nil
+        if maxLag > 0 {
+            lagGate = { sent in
+                var delivered = 0
+                for t in gateTallies { delivered += t.progress.load(ordering: .relaxed) }
+                return sent * readers - delivered > maxLag * readers
+            }
+        }
+        let publisher = Publisher(via: s.publisher, loop: publisherLoop, rate: s.rate, maxInFlight: s.maxInFlight,
+                                  eventBytes: s.eventBytes, behind: lagGate)
         let publishStart = MonotonicTime.nanoseconds()
         publisherLoop.execute { publisher.start() }
         sleepSeconds(s.durationSeconds)

@@ -39,7 +39,11 @@ final class Publisher: ConnectionDelegate, WebSocketClientOwner, @unchecked Send
     let inFlightCount = Atomic<Int>(0)
     let finished = Atomic<Bool>(false)
 
-    init(via: Via, loop: EventLoop, rate: Int, maxInFlight: Int, eventBytes: Int) {
+    /// Closed loop for rate 0: true while subscribers are too far behind `sent` events.
+    private let behind: (@Sendable (Int) -> Bool)?
+
+    init(via: Via, loop: EventLoop, rate: Int, maxInFlight: Int, eventBytes: Int, behind: (@Sendable (Int) -> Bool)? = nil) {
+        self.behind = behind
         self.via = via
         self.loop = loop
         self.rate = max(0, rate)
@@ -112,6 +116,8 @@ final class Publisher: ConnectionDelegate, WebSocketClientOwner, @unchecked Send
         if rate > 0 {
             let elapsed = Double(MonotonicTime.nanoseconds() - startNs) / 1e9
             budget = min(budget, Int(Double(rate) * elapsed) - sent)
+        } else if let behind, budget > 0, behind(sent) {
+            return  // the 1 ms tick tries again
         }
         while budget > 0 {
             send()
