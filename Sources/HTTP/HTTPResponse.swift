@@ -27,7 +27,7 @@ public struct HTTPResponse: Sendable, Equatable {
         out.append(contentsOf: String(code).utf8)
         out.append(ASCII.space)
         out.append(contentsOf: HTTPStatus.reason(code).utf8)
-        out.append(contentsOf: [ASCII.cr, ASCII.lf])
+        out.append(ASCII.cr); out.append(ASCII.lf)
         for field in headers {
             if ASCII.equalsIgnoringCase(field.name, "Content-Length") || ASCII.equalsIgnoringCase(field.name, "Transfer-Encoding") { continue }
             if !keepAlive && ASCII.equalsIgnoringCase(field.name, "Connection") { continue }
@@ -35,18 +35,24 @@ public struct HTTPResponse: Sendable, Equatable {
         }
         if !bodyless { Self.appendField("Content-Length", String(body.count), to: &out) }
         if !keepAlive { Self.appendField("Connection", "close", to: &out) }
-        out.append(contentsOf: [ASCII.cr, ASCII.lf])
+        out.append(ASCII.cr); out.append(ASCII.lf)
         if !bodyless && !headRequest { out.append(contentsOf: body) }
     }
 
     private static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
         appendSanitized(name, to: &out)
-        out.append(contentsOf: [UInt8(ascii: ":"), ASCII.space])
+        out.append(UInt8(ascii: ":")); out.append(ASCII.space)
         appendSanitized(value, to: &out)
-        out.append(contentsOf: [ASCII.cr, ASCII.lf])
+        out.append(ASCII.cr); out.append(ASCII.lf)
     }
 
+    /// CR, LF and NUL become spaces, so no value can start a new header line. The common clean
+    /// value is copied in bulk.
     private static func appendSanitized(_ text: String, to out: inout [UInt8]) {
+        if !text.utf8.contains(where: { $0 == ASCII.cr || $0 == ASCII.lf || $0 == 0 }) {
+            out.append(contentsOf: text.utf8)
+            return
+        }
         for b in text.utf8 {
             out.append(b == ASCII.cr || b == ASCII.lf || b == 0 ? ASCII.space : b)
         }
