@@ -36,13 +36,35 @@ sed "s/__LISTEN__/127.0.0.1:$NG_PORT/" "$HERE/nginx-http.conf" > "$WORK/nginx/ng
 wait_http "http://127.0.0.1:$NG_PORT/health/live"
 NGINX_PID="$(cat "$WORK/nginx/nginx.pid")"
 
+NGINX_WORKER="$(pgrep -P "$NGINX_PID" | head -1)"
+# CPU ticks (user+system) of a process, to report server CPU per request beside the throughput:
+# on a shared 2-core machine req/s swings with neighbours, CPU per request much less.
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION GET /health/live"
+T0="$(ticks "$SB_PID")"
 SB_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$SB_PORT/health/live")"
+SB_TICKS=$(( $(ticks "$SB_PID") - T0 ))
+T0="$(ticks "$NGINX_WORKER")"
 NG_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$NG_PORT/health/live")"
+NG_TICKS=$(( $(ticks "$NGINX_WORKER") - T0 ))
 SB_RPS="$(wrk_rps "$SB_OUT")"; NG_RPS="$(wrk_rps "$NG_OUT")"
 echo "--- switchboard (--threads ${SB_THREADS:-1})"; echo "$SB_OUT"
 echo "--- nginx (1 worker, return 200)"; echo "$NG_OUT"
 RATIO="$(python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$SB_RPS" "$NG_RPS")"
 printf '%-28s %12s req/s\n' "switchboard /health/live" "$SB_RPS" "nginx return 200" "$NG_RPS"
 echo "ratio switchboard/nginx: $RATIO"
-echo "{\"scenario\":\"http\",\"switchboard_rps\":${SB_RPS:-null},\"nginx_rps\":${NG_RPS:-null},\"ratio\":\"$RATIO\"}"
+HZ="$(getconf CLK_TCK)"
+read -r SB_US NG_US CPU_RATIO < <(python3 - "$SB_OUT" "$NG_OUT" "$SB_TICKS" "$NG_TICKS" "$HZ" <<'PY'
+import re, sys
+def reqs(out):
+    m = re.search(r"(\d+) requests in", out)
+    return int(m.group(1)) if m else 0
+sb, ng = reqs(sys.argv[1]), reqs(sys.argv[2])
+sbt, ngt, hz = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+sbus = sbt * 1e6 / hz / sb if sb else 0
+ngus = ngt * 1e6 / hz / ng if ng else 0
+print(f"{sbus:.2f} {ngus:.2f} {ngus / sbus if sbus else 0:.2f}")
+PY
+)
+echo "server CPU per request: switchboard $SB_US us, nginx $NG_US us (efficiency ratio nginx/switchboard $CPU_RATIO)"
+echo "{\"scenario\":\"http\",\"switchboard_rps\":${SB_RPS:-null},\"nginx_rps\":${NG_RPS:-null},\"ratio\":\"$RATIO\",\"switchboard_cpu_us_per_req\":$SB_US,\"nginx_cpu_us_per_req\":$NG_US,\"cpu_ratio\":\"$CPU_RATIO\"}"

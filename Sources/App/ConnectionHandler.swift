@@ -89,7 +89,17 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
 
     // MARK: HTTP
 
+    /// Responses produced while handling one read: written together, in order, with one syscall.
+    private var responseBuffer: [UInt8] = []
+
+    private func flushResponses() {
+        guard !responseBuffer.isEmpty else { return }
+        connection.send(responseBuffer)
+        responseBuffer = []  // no buffer kept by an idle connection
+    }
+
     private func readHTTP(_ bytes: UnsafeRawBufferPointer) -> Int {
+        defer { flushResponses() }
         var offset = 0
         while offset < bytes.count || (offset == 0 && bytes.count == 0) {
             if awaitingResponse || connection.isClosed || mode != .http || closeAfterResponse { break }
@@ -99,6 +109,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
             case .needMore:
                 if parser.wantsContinue {
                     parser.acknowledgeContinue()
+                    flushResponses()
                     connection.enqueue(Server.continueBytes)
                 }
                 armHeaderTimerIfNeeded()
@@ -161,6 +172,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         case .failure(let e): response = e.response(requestID: requestID)
         }
         write(server.finalize(response, request: request, requestID: requestID), keepAlive: !closeAfterResponse, head: request.method == .head)
+        flushResponses()
         if !connection.isClosed {
             connection.resumeReading()
             connection.redeliverPending()
@@ -168,15 +180,14 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     }
 
     private func write(_ response: HTTPResponse, keepAlive: Bool, head: Bool) {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + response.body.count)
         let keep = keepAlive && !closeAfterResponse
-        response.serialize(into: &out, keepAlive: keep, headRequest: head)
-        connection.enqueue(out)
+        if responseBuffer.isEmpty { responseBuffer.reserveCapacity(256 + response.body.count) }
+        response.serialize(into: &responseBuffer, keepAlive: keep, headRequest: head)
         server.onResponse?(currentMethod, currentRoute, response.status, MonotonicTime.nanoseconds() &- requestStartNs)
         if keep {
             armIdleTimer()
         } else {
+            flushResponses()
             connection.closeAfterFlush(linger: true)
         }
     }
@@ -231,6 +242,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
 
     private func upgrade(accept: String, endpoint: WebSocketEndpoint, requestID: String) {
         let response = WebSocketHandshake.switchingProtocolsResponse(accept: accept, extraHeaders: [("X-Request-ID", requestID)])
+        flushResponses()  // answers to requests pipelined before the upgrade go first
         connection.enqueue(response)
         mode = .webSocket
         frameParser = WebSocketFrameParser(requireMasked: true, maxFramePayload: server.wsMaxMessage(for: endpoint))

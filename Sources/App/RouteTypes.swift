@@ -26,18 +26,21 @@ public enum RouteResult {
 
 public typealias RouteHandler = (RequestContext) -> RouteResult
 
-/// Thread-safe handle for answering one deferred request.
-public final class ResponseSink: @unchecked Sendable {
-    // `deliver` is called once, from any thread; it only captures loop-confined objects and runs
-    // them on their own loop via `execute`.
-    private let deliver: @Sendable (Result<HTTPResponse, APIError>) -> Void
-
-    init(_ deliver: @escaping @Sendable (Result<HTTPResponse, APIError>) -> Void) {
-        self.deliver = deliver
-    }
+/// Thread-safe handle for answering one deferred request, from any thread; the response is
+/// written on the connection's loop. A plain value (no closure allocated per request), since most
+/// requests are answered at once and never use it.
+public struct ResponseSink: Sendable {
+    let connection: LoopBound<ConnectionHandler>
+    let request: HTTPRequest
+    let requestID: String
 
     public func respond(_ response: HTTPResponse) { deliver(.success(response)) }
     public func fail(_ error: APIError) { deliver(.failure(error)) }
+
+    private func deliver(_ result: Result<HTTPResponse, APIError>) {
+        let request = self.request, requestID = self.requestID
+        connection.execute { $0.completeDeferred(result, request: request, requestID: requestID) }
+    }
 }
 
 /// The application side of a WebSocket connection. Called on the connection's loop.

@@ -65,9 +65,7 @@ public final class Server: @unchecked Sendable {
             handler.currentRoute = pattern
             let loop = handler.loop
             let bound = LoopBound(handler, loop: loop)
-            let sink = ResponseSink { result in
-                bound.execute { $0.completeDeferred(result, request: request, requestID: requestID) }
-            }
+            let sink = ResponseSink(connection: bound, request: request, requestID: requestID)
             let ctx = RequestContext(request: request, requestID: requestID, peer: handler.peerAddress,
                                      params: params, route: pattern, loop: loop, sink: sink)
             return h(ctx)

@@ -145,6 +145,32 @@ public final class TCPConnection: EventHandler {
         enqueue(SharedBytes(bytes))
     }
 
+    /// Writes at once when nothing is queued (the common request/response case: no copy into a
+    /// shared buffer, no end-of-turn hook); whatever the socket does not take is queued.
+    public func send(_ bytes: [UInt8]) {
+        guard !isClosed, !bytes.isEmpty else { return }
+        guard output.isEmpty, !wantsWritable else {
+            enqueue(bytes)
+            return
+        }
+        let result: IOResult<Int>
+        do {
+            result = try bytes.withUnsafeBytes { p in
+                try Syscall.nonBlocking("write") { Glibc.write(fd, p.baseAddress, p.count) }
+            }
+        } catch {
+            close()
+            return
+        }
+        writeCalls += 1
+        var written = 0
+        if case .processed(let n) = result { written = n }
+        bytesWritten += written
+        if written < bytes.count {
+            enqueue(SharedBytes(Array(bytes[written...])))
+        }
+    }
+
     private func scheduleFlush() {
         if flushScheduled || wantsWritable { return }
         flushScheduled = true
