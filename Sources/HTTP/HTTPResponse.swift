@@ -49,7 +49,11 @@ public struct HTTPResponse: Sendable, Equatable {
     /// CR, LF and NUL become spaces, so no value can start a new header line. The common clean
     /// value is copied in bulk.
     private static func appendSanitized(_ text: String, to out: inout [UInt8]) {
-        if !text.utf8.contains(where: { $0 == ASCII.cr || $0 == ASCII.lf || $0 == 0 }) {
+        let clean: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            for b in bytes where b == ASCII.cr || b == ASCII.lf || b == 0 { return false }
+            return true
+        }
+        if clean == true {
             out.append(contentsOf: text.utf8)
             return
         }
