@@ -287,20 +287,11 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
             endpoint?.webSocket(self, didReceiveBinary: b)
         case .sendPong(let p):
             guard !closeSent else { return }
-            var out: [UInt8] = []
-            WebSocketFrameEncoder.append(opcode: .pong, payload: p, to: &out)
-            connection.enqueue(out)
+            sendFrame(opcode: .pong, payload: p)
         case .pongReceived:
             break
         case .close(let code, _):
-            if !closeSent {
-                closeSent = true
-                session?.markCloseSent()
-                var out: [UInt8] = []
-                let payload: [UInt8] = code.map { [UInt8($0 >> 8), UInt8($0 & 0xff)] } ?? []
-                WebSocketFrameEncoder.append(opcode: .close, payload: payload, to: &out)
-                connection.enqueue(out)
-            }
+            sendCloseFrameOnce(payload: code.map { [UInt8($0 >> 8), UInt8($0 & 0xff)] } ?? [])
             // Closing handshake complete: the server closes the TCP connection first (RFC 6455 §7.1.1).
             connection.closeAfterFlush(linger: false)
         case .fail(let code, let reason):
@@ -318,9 +309,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
             guard let self, !self.connection.isClosed, !self.closeSent else { return }
             // Ping only a quiet peer: traffic already proves it is alive.
             if MonotonicTime.nanoseconds() &- self.lastActivity >= ns / 2 {
-                var out: [UInt8] = []
-                WebSocketFrameEncoder.append(opcode: .ping, payload: [], to: &out)
-                self.connection.enqueue(out)
+                self.sendFrame(opcode: .ping, payload: [])
             }
             self.schedulePing()
         }
@@ -330,18 +319,12 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
 
     func sendText(_ text: [UInt8]) {
         guard mode == .webSocket, !closeSent, !connection.isClosed else { return }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count + 10)
-        WebSocketFrameEncoder.append(opcode: .text, payload: text, to: &out)
-        connection.enqueue(out)
+        sendFrame(opcode: .text, payload: text)
     }
 
     func sendBinary(_ data: [UInt8]) {
         guard mode == .webSocket, !closeSent, !connection.isClosed else { return }
-        var out: [UInt8] = []
-        out.reserveCapacity(data.count + 10)
-        WebSocketFrameEncoder.append(opcode: .binary, payload: data, to: &out)
-        connection.enqueue(out)
+        sendFrame(opcode: .binary, payload: data)
     }
 
     func sendFrame(_ frame: SharedBytes) {
@@ -352,38 +335,41 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     /// Starts the closing handshake: send close, stop reading application data, and close the TCP
     /// connection once the frame is written (we do not wait for a peer that may be stalled).
     func close(code: UInt16, reason: String) {
-        guard !connection.isClosed else { return }
-        if mode != .webSocket {
-            connection.close()
-            return
-        }
-        if !closeSent {
-            closeSent = true
-            session?.markCloseSent()
-            var out: [UInt8] = []
-            WebSocketFrameEncoder.append(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason), to: &out)
-            connection.enqueue(out)
-        }
-        connection.closeAfterFlush(linger: true)
+        close(code: code, reason: reason, flushDeadlineNanoseconds: 5_000_000_000)
     }
 
     func closeDiscardingOutput(code: UInt16, reason: String) {
         guard !connection.isClosed else { return }
         connection.discardQueuedOutput()
+        // Our queue is empty now; what remains is the kernel's socket buffer, which a stalled
+        // reader drains when it wakes up, then it reads the close frame. Give it 30 s to do so.
+        close(code: code, reason: reason, flushDeadlineNanoseconds: 30_000_000_000)
+    }
+
+    private func close(code: UInt16, reason: String, flushDeadlineNanoseconds: UInt64) {
+        guard !connection.isClosed else { return }
         guard mode == .webSocket else {
             connection.close()
             return
         }
-        if !closeSent {
-            closeSent = true
-            session?.markCloseSent()
-            var out: [UInt8] = []
-            WebSocketFrameEncoder.append(opcode: .close, payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason), to: &out)
-            connection.enqueue(out)
-        }
-        // Our queue is empty now; what remains is the kernel's socket buffer, which a stalled
-        // reader drains when it wakes up, then it reads the close frame. Give it 30 s to do so.
-        connection.closeAfterFlush(linger: true, flushDeadlineNanoseconds: 30_000_000_000)
+        sendCloseFrameOnce(payload: WebSocketFrameEncoder.closePayload(code: code, reason: reason))
+        connection.closeAfterFlush(linger: true, flushDeadlineNanoseconds: flushDeadlineNanoseconds)
+    }
+
+    /// A close frame goes out at most once per connection, whoever starts the closing handshake.
+    private func sendCloseFrameOnce(payload: [UInt8]) {
+        guard !closeSent else { return }
+        closeSent = true
+        session?.markCloseSent()
+        sendFrame(opcode: .close, payload: payload)
+    }
+
+    /// Encodes one unmasked server frame and queues it.
+    private func sendFrame(opcode: WebSocketOpcode, payload: [UInt8]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count + 10)
+        WebSocketFrameEncoder.append(opcode: opcode, payload: payload, to: &out)
+        connection.enqueue(out)
     }
 
     /// Graceful shutdown: WebSockets get 1001; idle HTTP connections close now; a request in
