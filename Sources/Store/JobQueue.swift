@@ -78,6 +78,28 @@ final class ResultSlot<T>: @unchecked Sendable {
     var value: Result<T, StoreError>?
 }
 
+/// Submits through `submit` and blocks until the completion ran. Refuses with "misuse" on one of
+/// the store's own threads (`latch`), where waiting for itself would deadlock.
+func submitAndBlock<T: Sendable>(
+    latch: ThreadExitLatch, threadName: String,
+    _ submit: (@escaping @Sendable (Result<T, StoreError>) -> Void) -> Void
+) throws -> T {
+    if latch.isCurrentThreadTracked {
+        throw StoreError(code: "misuse", message: "submitAndWait called on \(threadName)")
+    }
+    let slot = ResultSlot<T>()
+    let done = DispatchSemaphore(value: 0)
+    submit { result in
+        slot.value = result
+        done.signal()
+    }
+    done.wait()
+    guard let result = slot.value else {
+        throw StoreError(code: "misuse", message: "job finished without a result")
+    }
+    return try result.get()
+}
+
 /// Waits until a set of threads has exited.
 final class ThreadExitLatch: @unchecked Sendable {  // guarded by `condition`
     private let condition = NSCondition()

@@ -49,20 +49,7 @@ public final class StoreReader: @unchecked Sendable {  // shared state lives in 
 
     /// Blocks until the query has run. For start-up and tests only; "misuse" on a reader thread.
     public func submitAndWait<T: Sendable>(_ job: @escaping @Sendable (Database) throws -> T) throws -> T {
-        if latch.isCurrentThreadTracked {
-            throw StoreError(code: "misuse", message: "submitAndWait called on a reader thread")
-        }
-        let slot = ResultSlot<T>()
-        let done = DispatchSemaphore(value: 0)
-        submit(job) { result in
-            slot.value = result
-            done.signal()
-        }
-        done.wait()
-        guard let result = slot.value else {
-            throw StoreError(code: "misuse", message: "job finished without a result")
-        }
-        return try result.get()
+        try submitAndBlock(latch: latch, threadName: "a reader thread") { submit(job, completion: $0) }
     }
 
     /// Refuses new jobs, runs the queued ones, then stops the threads. Idempotent.

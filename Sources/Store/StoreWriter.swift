@@ -66,20 +66,7 @@ public final class StoreWriter: @unchecked Sendable {  // mutable state: `queue`
     /// on a reactor thread. From inside a writer job or completion it fails with "misuse"
     /// instead of deadlocking.
     public func submitAndWait<T: Sendable>(_ job: @escaping @Sendable (Database) throws -> T) throws -> T {
-        if latch.isCurrentThreadTracked {
-            throw StoreError(code: "misuse", message: "submitAndWait called on the writer thread")
-        }
-        let slot = ResultSlot<T>()
-        let done = DispatchSemaphore(value: 0)
-        submit(job) { result in
-            slot.value = result
-            done.signal()
-        }
-        done.wait()
-        guard let result = slot.value else {
-            throw StoreError(code: "misuse", message: "job finished without a result")
-        }
-        return try result.get()
+        try submitAndBlock(latch: latch, threadName: "the writer thread") { submit(job, completion: $0) }
     }
 
     /// Refuses new jobs, lets the writer commit everything already queued, then stops the thread
