@@ -41,8 +41,12 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        .target(name: "Server", dependencies: [
+            "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
+            "Server", "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
             "CCurl",  // only for AlertForwarder's single POST
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -75,6 +79,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
             .product(name: "Logging", package: "swift-log"),
