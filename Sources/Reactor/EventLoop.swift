@@ -118,6 +118,13 @@ public final class EventLoop: @unchecked Sendable {
         timers.schedule(deadline: MonotonicTime.nanoseconds() &+ ns, callback)
     }
 
+    /// Runs `callback` on this loop once the monotonic clock reaches `deadlineNanoseconds` (at
+    /// once, next turn, if it already has). Loop thread only.
+    @discardableResult
+    public func schedule(atNanoseconds deadlineNanoseconds: UInt64, _ callback: @escaping () -> Void) -> TimerID {
+        timers.schedule(deadline: deadlineNanoseconds, callback)
+    }
+
     public func cancel(_ timer: TimerID) { timers.cancel(timer) }
 
     /// Runs `callback` once at the end of the current turn (after all events are handled).

@@ -22,9 +22,10 @@ final class ReadSideInterestTests: XCTestCase {
     /// How many turns the loop makes while the test thread sleeps `window`: a loop with nothing
     /// to do makes a handful (the wake-ups used to ask), a spinning loop makes thousands.
     private func turnsDuring(milliseconds: Int) -> UInt64 {
-        let before = onLoop { self.loop.turns }
+        let loop = self.loop
+        let before = onLoop { loop.turns }
         usleep(UInt32(milliseconds * 1000))
-        return onLoop { self.loop.turns } - before
+        return onLoop { loop.turns } - before
     }
 
     private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
@@ -56,14 +57,14 @@ final class ReadSideInterestTests: XCTestCase {
         let recorder = EOFRecorder(closeOnEOF: true)
         let (connection, peer) = connectedPair(delegate: recorder)
         defer { close(peer) }
-        _ = onLoop { connection.value.pauseReading() }
+        onLoop { connection.value.pauseReading() }
         shutdown(peer, Int32(SHUT_WR))
 
         XCTAssertLessThan(turnsDuring(milliseconds: 300), 20, "the loop spins on the peer's half-close")
         XCTAssertEqual(recorder.eofs.withLock { $0 }, 0, "nothing is read while paused")
 
         // Resuming reads the EOF, in order after any data, exactly once.
-        _ = onLoop { connection.value.resumeReading() }
+        onLoop { connection.value.resumeReading() }
         XCTAssertTrue(waitUntil { recorder.eofs.withLock { $0 } == 1 })
         XCTAssertTrue(onLoop { connection.value.isClosed })
     }
@@ -81,7 +82,7 @@ final class ReadSideInterestTests: XCTestCase {
         XCTAssertTrue(onLoop { connection.value.peerClosedInput && !connection.value.isClosed })
 
         // Writing still works after the peer's half-close: the answer reaches it.
-        _ = onLoop { connection.value.send(Array("answer".utf8)); connection.value.closeAfterFlush() }
+        onLoop { connection.value.send(Array("answer".utf8)); connection.value.closeAfterFlush() }
         var buffer = [UInt8](repeating: 0, count: 16)
         let n = buffer.withUnsafeMutableBytes { recv(peer, $0.baseAddress, $0.count, 0) }
         XCTAssertEqual(Array(buffer[0..<max(n, 0)]), Array("answer".utf8))

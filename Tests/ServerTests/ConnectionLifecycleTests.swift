@@ -244,7 +244,8 @@ final class ConnectionLifecycleTests: XCTestCase {
             { _ = $0.handle(.upgraded(nowNs: self.t0)); _ = $0.handle(.webSocketInput(nowNs: self.t0 + 50 * Self.s)) },
         ]
         for (i, setup) in setups.enumerated() {
-            for offset in stride(from: UInt64(0), through: 200 * Self.s, by: Self.s / 2) {
+            for halfSeconds in UInt64(0)...400 {
+                let offset = halfSeconds * Self.s / 2
                 var l = fresh()
                 setup(&l)
                 let now = t0 + offset
