@@ -94,7 +94,10 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP", "Hub", "Reactor", "WebSocket"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "HTTP", "Hub", "Reactor", "WebSocket",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
