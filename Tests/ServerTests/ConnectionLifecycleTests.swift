@@ -117,6 +117,22 @@ final class ConnectionLifecycleTests: XCTestCase {
         XCTAssertEqual(l.handle(.deferredAnswered(requestKeepAlive: true, nowNs: t0 + 31 * Self.s)).action, .discardLateResponse)
     }
 
+    func testAnswerWithNoDeferredRequestPendingIsDropped() {
+        var l = fresh()
+        XCTAssertEqual(l.handle(.deferredAnswered(requestKeepAlive: true, nowNs: t0)), .init(action: .discardLateResponse, timer: .unchanged))
+        XCTAssertEqual(l.state, .idle(sinceNs: t0))
+    }
+
+    func testUpgradeAfterABodyLeavesTheRequestPhases() {
+        var l = fresh()
+        _ = l.handle(.needMoreInput(.body, nowNs: t0))
+        XCTAssertEqual(l.handle(.upgraded(nowNs: t0 + Self.s)), .init(action: .none, timer: .unchanged))
+        XCTAssertEqual(l.state, .webSocket(lastHeardNs: t0 + Self.s, nextPingNs: t0 + 31 * Self.s))
+        XCTAssertFalse(l.acceptsRequests)
+        // The body timer fires early, finds a WebSocket, and arms for its ping check.
+        XCTAssertEqual(l.handle(.timerFired(nowNs: t0 + 30 * Self.s)), .init(action: .none, timer: .arm(deadlineNs: t0 + 31 * Self.s)))
+    }
+
     func testEOFWhileAwaitingIsHandledOnceAndTheAnswerCloses() {
         var l = fresh()
         _ = l.handle(.deferred(nowNs: t0))
