@@ -209,12 +209,14 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         requestStartNs = MonotonicTime.nanoseconds()
         let head = request.method == .head
         let outcome = server.route(request, requestID: requestID, handler: self)
+        // An immediate answer takes microseconds: its start time serves as the answer's time
+        // (one clock read less per request on the hot path).
         switch outcome {
         case .response(let r):
-            let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: MonotonicTime.nanoseconds()))
+            let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: requestStartNs))
             write(server.finalize(r, request: request, requestID: requestID), action: action, head: head)
         case .failure(let e):
-            let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: MonotonicTime.nanoseconds()))
+            let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: requestStartNs))
             write(server.finalize(e.response(requestID: requestID), request: request, requestID: requestID), action: action, head: head)
         case .deferred:
             perform(lifecycleEvent(.deferred(nowNs: requestStartNs)))
