@@ -125,6 +125,7 @@ public final class Application: @unchecked Sendable {
         ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
         OutboundRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
+        StaticAssetRoutes.client.register(on: server)
         if let echo = config.echoPath {
             let endpoint = EchoEndpoint()
             server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)

@@ -35,6 +35,7 @@ struct WebhookRoutes {
         metrics.webhooksReceived.increment()
         guard let secret = config.waAppSecret else {
             metrics.webhookRejected("not_configured").increment()
+            traffic.webhooksRefusedUnconfigured.add(1, ordering: .relaxed)
             // Fail closed: without the app secret nothing can be verified, so nothing is stored.
             return .failure(APIError(status: 503, code: "webhook_not_configured", message: "SWITCHBOARD_WA_APP_SECRET is not set"))
         }

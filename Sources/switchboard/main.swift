@@ -64,7 +64,8 @@ struct Token: ParsableCommand {
     @Option(help: "Who the token is for (claim sub).") var sub: String
     @Option(help: "agent, ops or service.") var role: String
     @Option(help: "Comma-separated topic patterns the token may read, e.g. 'inbox,conversation.*'.") var topics: String
-    @Option(help: "Lifetime in seconds, 1 to 315360000 (10 years).") var ttl: String = "3600"
+    // `.unconditional`: `--ttl -5` reaches the range check below instead of a usage error.
+    @Option(parsing: .unconditional, help: "Lifetime in seconds, 1 to 315360000 (10 years).") var ttl: String = "3600"
     @Option(name: .customLong("data-dir"), help: "State directory holding auth_secret (SWITCHBOARD_DATA_DIR, default ./data).") var dataDir: String?
 
     func run() throws {
