@@ -2,8 +2,10 @@
 // directory (mode 0600) so `make run` works out of the box and is never open to anonymous clients.
 @preconcurrency import Glibc
 import Crypto
+import HTTP
 import Hub
 import Reactor
+import Server
 
 public struct Credentials: Sendable {
     public let tokenSecret: [UInt8]
@@ -43,18 +45,8 @@ public struct Credentials: Sendable {
 
     static func secretPath(_ config: Configuration) -> String { config.dataDir + "/auth_secret" }
 
-    /// Constant-time check of `Authorization: Bearer <api key>`.
-    public func isAPIKey(_ authorization: String?) -> Bool {
-        guard let given = Credentials.bearer(authorization) else { return false }
-        return Digest.constantTimeEquals(Array(given.utf8), Array(apiKey.utf8))
-    }
-
-    static func bearer(_ header: String?) -> String? {
-        guard let h = header else { return nil }
-        let parts = h.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingSpaces()
-    }
+    /// The API-key and token checks every route uses.
+    public var authenticator: Authenticator { Authenticator(tokenSecret: tokenSecret, apiKey: apiKey) }
 
     public func token(sub: String, role: Role, topics: [String], ttlSeconds: Int64) throws -> String {
         try Credentials.token(secret: tokenSecret, sub: sub, role: role, topics: topics, ttlSeconds: ttlSeconds)
@@ -88,7 +80,7 @@ public struct Credentials: Sendable {
     /// The first line of the file when it holds a usable secret (16 bytes or more).
     static func readSecret(path: String) -> String? {
         guard let existing = readFile(path) else { return nil }
-        let trimmed = existing.trimmingSpaces().split(separator: "\n").first.map(String.init) ?? ""
+        let trimmed = existing.trimmingOptionalWhitespace().split(separator: "\n").first.map(String.init) ?? ""
         return trimmed.utf8.count >= 16 ? trimmed : nil
     }
 

@@ -3,7 +3,7 @@
 import HTTP
 
 extension StaticAssetRoutes {
-    static let client = StaticAssetRoutes(assets: [
+    public static let client = StaticAssetRoutes(assets: [
         "/client/switchboard.js": StaticAsset(body: Array(ClientAssets.switchboardJS.utf8),
                                               contentType: "application/javascript; charset=utf-8"),
         "/demo": StaticAsset(body: Array(ClientAssets.demoHTML.utf8), contentType: "text/html; charset=utf-8"),

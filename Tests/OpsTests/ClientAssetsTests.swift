@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import App
+@testable import Ops
 
 /// The binary embeds clients/js through a generated file; this fails while they disagree (run
 /// `python3 scripts/embed-client-assets.py`).
