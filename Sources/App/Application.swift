@@ -175,7 +175,6 @@ public final class Application: @unchecked Sendable {
             new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
             ops token (24 h, all topics): \(ops)
             agent token (24 h, inbox + conversation.*): \(agent)
-            API key for POST /api/publish is in \(config.dataDir)/api_key
 
             """
     }

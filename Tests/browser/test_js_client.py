@@ -405,8 +405,8 @@ class DevToolsPage:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
-EVENTS_TEXT = "document.getElementById('events')?.innerText ?? ''"
-STATUS_TEXT = "document.getElementById('status')?.textContent ?? ''"
+EVENTS_TEXT = "(document.getElementById('events')?.innerText ?? '')"
+STATUS_TEXT = "(document.getElementById('status')?.textContent ?? '')"
 
 
 def test_server_serves_the_client_and_demo_with_etags(server):
