@@ -99,6 +99,7 @@ let package = Package(
             "Server", "HTTP", "Hub", "Reactor", "WebSocket",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "OpsTests", dependencies: ["Ops", "HTTP"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
