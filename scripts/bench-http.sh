@@ -2,9 +2,35 @@
 # HTTP baseline: wrk -t1 -c64 -d10s against GET /health/live of a release switchboard
 # (--threads SB_THREADS, default 1, like the 1 nginx worker: wrk needs the other core) and against nginx answering `return 200`, in one run; prints both and the ratio.
 # usage: bench-http.sh            env: SWITCHBOARD_BIN (default .build/release/switchboard),
-#        DURATION (default 10s), CONNECTIONS (default 64), NGINX (default /usr/sbin/nginx)
+#        DURATION (default 10s), CONNECTIONS (default 64), NGINX (default /usr/sbin/nginx),
+#        RUNS (default 1; with N > 1 the whole run repeats N times and the medians are printed:
+#        one run on a shared machine is noise)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
+if [ "${RUNS:-1}" -gt 1 ]; then
+  RESULTS=()
+  RUN_OUT="$(mktemp /tmp/switchboard-bench-http-run.XXXXXX)"
+  for i in $(seq "$RUNS"); do
+    echo "=== run $i/$RUNS"
+    RUNS=1 bash "$0" | tee "$RUN_OUT"
+    RESULTS+=("$(tail -1 "$RUN_OUT")")
+  done
+  rm -f "$RUN_OUT"
+  echo "=== medians of $RUNS runs"
+  python3 - "${RESULTS[@]}" <<'PY'
+import json, statistics, sys
+runs = [json.loads(a) for a in sys.argv[1:]]
+def med(key): return statistics.median(float(r[key]) for r in runs)
+def col(key): return " ".join(str(r[key]) for r in runs)
+for key in ("switchboard_rps", "nginx_rps", "ratio", "switchboard_cpu_us_per_req", "nginx_cpu_us_per_req", "cpu_ratio"):
+    print(f"{key:28s} median {med(key):10.2f}   runs: {col(key)}")
+print(json.dumps({"scenario": "http", "runs": len(runs), "median_ratio": round(med("ratio"), 2),
+                  "median_cpu_ratio": round(med("cpu_ratio"), 2),
+                  "median_switchboard_cpu_us_per_req": round(med("switchboard_cpu_us_per_req"), 2),
+                  "median_nginx_cpu_us_per_req": round(med("nginx_cpu_us_per_req"), 2)}))
+PY
+  exit 0
+fi
 ROOT="$(cd "$HERE/.." && pwd)"
 source "$HERE/bench-common.sh"
 BIN="${SWITCHBOARD_BIN:-$ROOT/.build/release/switchboard}"

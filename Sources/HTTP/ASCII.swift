@@ -27,8 +27,18 @@ enum ASCII {
         (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) ? b | 0x20 : b
     }
 
+    /// Runs for every header name looked up or written, so native strings are compared through
+    /// their contiguous bytes rather than through UTF8View iterators.
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        equalsIgnoringCase(a.utf8, b.utf8)
+        guard a.utf8.count == b.utf8.count else { return false }
+        let fast: Bool?? = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb in
+                for i in 0..<pa.count where lowered(pa[i]) != lowered(pb[i]) { return false }
+                return true
+            }
+        }
+        if let fast, let fast { return fast }
+        return equalsIgnoringCase(a.utf8, b.utf8)
     }
 
     static func equalsIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {

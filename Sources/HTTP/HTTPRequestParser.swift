@@ -205,9 +205,10 @@ public struct HTTPRequestParser: Sendable {
 
     /// Returns 0 or 1 for HTTP/1.0 and HTTP/1.1, -1 for any other well-formed HTTP/d.d, nil for garbage.
     private func parseVersion(_ bytes: UnsafeRawBufferPointer, start: Int, end: Int) -> Int? {
-        let prefix: [UInt8] = Array("HTTP/".utf8)
         guard end - start == 8 else { return nil }
-        for (offset, expected) in prefix.enumerated() where bytes[start + offset] != expected { return nil }
+        // Compared byte by byte: no array is built per request.
+        guard bytes[start] == UInt8(ascii: "H"), bytes[start + 1] == UInt8(ascii: "T"), bytes[start + 2] == UInt8(ascii: "T"),
+              bytes[start + 3] == UInt8(ascii: "P"), bytes[start + 4] == UInt8(ascii: "/") else { return nil }
         let major = bytes[start + 5], dot = bytes[start + 6], minor = bytes[start + 7]
         let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         guard isDigit(major), dot == UInt8(ascii: "."), isDigit(minor) else { return nil }
@@ -264,27 +265,25 @@ public struct HTTPRequestParser: Sendable {
     /// Decides how the body is framed. Anything ambiguous is refused rather than guessed, since two
     /// parsers guessing differently is exactly how requests are smuggled past a proxy.
     private mutating func finishHeaders() -> Step {
-        let hosts = headers.values("Host")
-        if versionMinor == 1 && hosts.isEmpty { return .fail(.badRequest("HTTP/1.1 request without Host")) }
-        if hosts.count > 1 { return .fail(.badRequest("more than one Host header")) }
-        let transferEncodings = headers.values("Transfer-Encoding")
-        let contentLengths = headers.values("Content-Length")
-        if !transferEncodings.isEmpty && !contentLengths.isEmpty {
+        let framing = FramingFields(headers)
+        if versionMinor == 1 && framing.hostCount == 0 { return .fail(.badRequest("HTTP/1.1 request without Host")) }
+        if framing.hostCount > 1 { return .fail(.badRequest("more than one Host header")) }
+        if framing.transferEncodingCount > 0 && framing.contentLengthCount > 0 {
             return .fail(.smuggling("both Transfer-Encoding and Content-Length"))
         }
         keepAlive = HTTPRequest.defaultKeepAlive(versionMinor: versionMinor, headers: headers)
         let maxBody = max(0, limits.maxBodyBytes)
         var chunked = false
         var length = 0
-        if !transferEncodings.isEmpty {
+        if let transferEncoding = framing.firstTransferEncoding {
             if versionMinor == 0 { return .fail(.badRequest("Transfer-Encoding in an HTTP/1.0 request")) }
-            guard transferEncodings.count == 1, ASCII.equalsIgnoringCase(transferEncodings[0], "chunked") else {
+            guard framing.transferEncodingCount == 1, ASCII.equalsIgnoringCase(transferEncoding, "chunked") else {
                 return .fail(.unsupportedTransferEncoding())
             }
             chunked = true
-        } else if !contentLengths.isEmpty {
-            guard contentLengths.count == 1 else { return .fail(.smuggling("more than one Content-Length")) }
-            guard let value = Self.parseContentLength(contentLengths[0]) else { return .fail(.badRequest("malformed Content-Length")) }
+        } else if let contentLength = framing.firstContentLength {
+            guard framing.contentLengthCount == 1 else { return .fail(.smuggling("more than one Content-Length")) }
+            guard let value = Self.parseContentLength(contentLength) else { return .fail(.badRequest("malformed Content-Length")) }
             if value > maxBody { return .fail(.payloadTooLarge()) }
             length = value
         }
@@ -403,5 +402,29 @@ public struct HTTPRequestParser: Sendable {
         headerCount = 0
         wantsContinue = false
         return request
+    }
+}
+
+/// The fields that decide a request's framing, counted in one pass over the headers (no array
+/// per request, unlike looking each name up with `values`).
+struct FramingFields {
+    var hostCount = 0
+    var transferEncodingCount = 0
+    var contentLengthCount = 0
+    var firstTransferEncoding: String?
+    var firstContentLength: String?
+
+    init(_ headers: HTTPHeaders) {
+        for field in headers {
+            if ASCII.equalsIgnoringCase(field.name, "Host") {
+                hostCount += 1
+            } else if ASCII.equalsIgnoringCase(field.name, "Transfer-Encoding") {
+                transferEncodingCount += 1
+                if firstTransferEncoding == nil { firstTransferEncoding = field.value }
+            } else if ASCII.equalsIgnoringCase(field.name, "Content-Length") {
+                contentLengthCount += 1
+                if firstContentLength == nil { firstContentLength = field.value }
+            }
+        }
     }
 }

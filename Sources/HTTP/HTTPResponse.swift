@@ -23,18 +23,24 @@ public struct HTTPResponse: Sendable, Equatable {
         let code = (100...999).contains(status) ? status : 500
         let bodyless = code < 200 || code == 204 || code == 304
         out.reserveCapacity(out.count + 64 + headers.count * 32 + (bodyless || headRequest ? 0 : body.count))
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
-        out.append(contentsOf: String(code).utf8)
+        // Runs for every response: numbers are written as digits directly and strings are copied
+        // from their contiguous bytes, with no temporary String or generic UTF8View append.
+        Self.appendASCII("HTTP/1.1 ", to: &out)
+        Self.appendDecimal(code, to: &out)
         out.append(ASCII.space)
-        out.append(contentsOf: HTTPStatus.reason(code).utf8)
+        Self.appendSanitized(HTTPStatus.reason(code), to: &out)
         out.append(ASCII.cr); out.append(ASCII.lf)
         for field in headers {
             if ASCII.equalsIgnoringCase(field.name, "Content-Length") || ASCII.equalsIgnoringCase(field.name, "Transfer-Encoding") { continue }
             if !keepAlive && ASCII.equalsIgnoringCase(field.name, "Connection") { continue }
             Self.appendField(field.name, field.value, to: &out)
         }
-        if !bodyless { Self.appendField("Content-Length", String(body.count), to: &out) }
-        if !keepAlive { Self.appendField("Connection", "close", to: &out) }
+        if !bodyless {
+            Self.appendASCII("Content-Length: ", to: &out)
+            Self.appendDecimal(body.count, to: &out)
+            out.append(ASCII.cr); out.append(ASCII.lf)
+        }
+        if !keepAlive { Self.appendASCII("Connection: close\r\n", to: &out) }
         out.append(ASCII.cr); out.append(ASCII.lf)
         if !bodyless && !headRequest { out.append(contentsOf: body) }
     }
@@ -46,17 +52,32 @@ public struct HTTPResponse: Sendable, Equatable {
         out.append(ASCII.cr); out.append(ASCII.lf)
     }
 
+    /// A literal known to be clean ASCII.
+    private static func appendASCII(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// A non-negative integer in decimal.
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = max(value, 0)
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
     /// CR, LF and NUL become spaces, so no value can start a new header line. The common clean
     /// value is copied in bulk.
     private static func appendSanitized(_ text: String, to out: inout [UInt8]) {
-        let clean: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
             for b in bytes where b == ASCII.cr || b == ASCII.lf || b == 0 { return false }
+            out.append(contentsOf: bytes)
             return true
         }
-        if clean == true {
-            out.append(contentsOf: text.utf8)
-            return
-        }
+        if copied == true { return }
         for b in text.utf8 {
             out.append(b == ASCII.cr || b == ASCII.lf || b == 0 ? ASCII.space : b)
         }

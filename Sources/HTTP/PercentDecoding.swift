@@ -1,7 +1,9 @@
 // Percent-decoding for query strings and path parameters. A malformed escape ("%zz", a lone "%")
 // is kept literally rather than rejected, and invalid UTF-8 becomes U+FFFD: decoding never fails.
 
+@usableFromInline
 enum PercentDecoding {
+    @usableFromInline
     static func decode<S: StringProtocol>(_ text: S, plusAsSpace: Bool) -> String {
         let utf8 = Array(text.utf8)
         guard utf8.contains(UInt8(ascii: "%")) || (plusAsSpace && utf8.contains(UInt8(ascii: "+"))) else {

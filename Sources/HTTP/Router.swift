@@ -13,23 +13,36 @@ public enum RouteMatch<Handler> {
 
 extension RouteMatch: Sendable where Handler: Sendable {}
 
+// `match` runs for every request: it and what it touches are inlinable, so the server's
+// Router<RouteHandler> is specialized in the Server module instead of instantiating generic
+// metadata and copying routes through value witnesses on each call.
 public struct Router<Handler> {
+    @usableFromInline
     enum Segment: Equatable, Sendable {
         case literal(String)
         case parameter(String)
     }
 
+    @usableFromInline
     struct Route {
-        let method: HTTPMethod
-        let pattern: String
-        let segments: [Segment]
-        let handler: Handler
+        @usableFromInline let method: HTTPMethod
+        @usableFromInline let pattern: String
+        @usableFromInline let segments: [Segment]
+        @usableFromInline let handler: Handler
+
+        @usableFromInline
+        init(method: HTTPMethod, pattern: String, segments: [Segment], handler: Handler) {
+            self.method = method
+            self.pattern = pattern
+            self.segments = segments
+            self.handler = handler
+        }
     }
 
-    private var routes: [Route] = []
+    @usableFromInline var routes: [Route] = []
     /// Routes without parameters by their exact path: the common case is one dictionary lookup
     /// instead of matching every pattern (a literal-only route is always the most specific).
-    private var literalRoutes: [String: [Int]] = [:]
+    @usableFromInline var literalRoutes: [String: [Int]] = [:]
 
     public init() {}
 
@@ -56,6 +69,7 @@ public struct Router<Handler> {
     /// HEAD falls back to the GET route. `allow` lists the methods of the path (GET implies HEAD;
     /// always includes OPTIONS), sorted. When several patterns match ("/a/{id}" and "/a/new"), the
     /// one with a literal at the first differing segment wins, whatever the order they were added in.
+    @inlinable
     public func match(_ method: HTTPMethod, path: String) -> RouteMatch<Handler> {
         if let indices = literalRoutes[path] {
             for i in indices where routes[i].method == method {
@@ -87,7 +101,8 @@ public struct Router<Handler> {
         return .methodNotAllowed(allow: allow.sorted())
     }
 
-    private static func matches(_ segments: [Segment], _ pieces: [Substring]) -> Bool {
+    @inlinable
+    static func matches(_ segments: [Segment], _ pieces: [Substring]) -> Bool {
         guard segments.count == pieces.count else { return false }
         for (segment, piece) in zip(segments, pieces) {
             switch segment {
@@ -98,11 +113,13 @@ public struct Router<Handler> {
         return true
     }
 
-    private func best(_ routes: [Route]) -> Route? {
+    @inlinable
+    func best(_ routes: [Route]) -> Route? {
         routes.min { Self.isMoreSpecific($0.segments, than: $1.segments) }
     }
 
-    private static func isMoreSpecific(_ a: [Segment], than b: [Segment]) -> Bool {
+    @inlinable
+    static func isMoreSpecific(_ a: [Segment], than b: [Segment]) -> Bool {
         for (x, y) in zip(a, b) {
             switch (x, y) {
             case (.literal, .parameter): return true

@@ -1,13 +1,16 @@
 // A reference to a loop-confined object that may be carried across threads but is only
 // dereferenced on its own loop: the safe way to post work back to a connection.
 
+///
+/// The weak reference lives in a shared box: copying a LoopBound (one per request, inside every
+/// request context) is then a plain retain instead of a weak-reference copy through the
+/// object's side table; keep one per object and copy it.
 public struct LoopBound<Value: AnyObject>: @unchecked Sendable {
-    // Only read inside `loop.execute`, i.e. on the owning loop's thread.
-    private weak var value: Value?
+    private let reference: WeakReference<Value>
     public let loop: EventLoop
 
     public init(_ value: Value, loop: EventLoop) {
-        self.value = value
+        self.reference = WeakReference(value)
         self.loop = loop
     }
 
@@ -16,9 +19,15 @@ public struct LoopBound<Value: AnyObject>: @unchecked Sendable {
         let box = UncheckedBox(body)
         let me = self
         loop.execute {
-            if let v = me.value { box.value(v) }
+            if let v = me.reference.value { box.value(v) }
         }
     }
+}
+
+/// Only read inside `loop.execute`, i.e. on the owning loop's thread.
+private final class WeakReference<Value: AnyObject> {
+    weak var value: Value?
+    init(_ value: Value) { self.value = value }
 }
 
 /// Moves a non-Sendable value across a thread boundary when the code guarantees it is used on

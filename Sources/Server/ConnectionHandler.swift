@@ -42,6 +42,10 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         self.lifecycle = ConnectionLifecycle(timeouts: server.lifecycleTimeouts, nowNs: MonotonicTime.nanoseconds())
     }
 
+    /// This handler as deferred answers reach it: made once per connection and copied into
+    /// every request's sink.
+    private(set) lazy var loopBound = LoopBound(self, loop: loop)
+
     func start() {
         apply(lifecycle.start())
     }

@@ -72,11 +72,9 @@ public final class Server: @unchecked Sendable {
                                      headers: [("Allow", allow.joined(separator: ", "))]))
         case .found(let h, let params, let pattern):
             handler.currentRoute = pattern
-            let loop = handler.loop
-            let bound = LoopBound(handler, loop: loop)
-            let sink = ResponseSink(connection: bound, request: request, requestID: requestID)
+            let sink = ResponseSink(connection: handler.loopBound, request: request, requestID: requestID)
             let ctx = RequestContext(request: request, requestID: requestID, peer: handler.peerAddress,
-                                     params: params, route: pattern, loop: loop, sink: sink)
+                                     params: params, route: pattern, loop: handler.loop, sink: sink)
             return h(ctx)
         }
     }
@@ -127,13 +125,12 @@ public final class Server: @unchecked Sendable {
 
     // MARK: request ids
 
-    private static let idPrefix = SecureRandom.hexString(bytes: 6)
+    private static let idPrefix = Array(SecureRandom.hexString(bytes: 6).utf8)
     private static let idCounter = Atomic<UInt64>(0)
 
     /// A fresh id: a per-process random prefix and a counter, unique and cheap.
     static func generateRequestID() -> String {
-        let n = idCounter.add(1, ordering: .relaxed).newValue
-        return idPrefix + "-" + String(n, radix: 16)
+        RequestIDFormat.make(prefix: idPrefix, counter: idCounter.add(1, ordering: .relaxed).newValue)
     }
 
     /// The caller's X-Request-ID when it is sane (1-128 visible characters), else a new one.

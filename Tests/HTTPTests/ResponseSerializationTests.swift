@@ -19,6 +19,13 @@ final class ResponseSerializationTests: XCTestCase {
         XCTAssertEqual(wire(response, keepAlive: false), "prefix|HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     }
 
+    func testContentLengthDigitsAtEveryWidth() {
+        for length in [0, 1, 9, 10, 99, 100, 999, 1000, 65_536, 1_000_001] {
+            let response = HTTPResponse(status: 200, body: [UInt8](repeating: 0x61, count: length))
+            XCTAssertTrue(wire(response, head: true).hasSuffix("\r\nContent-Length: \(length)\r\n\r\n"), "\(length)")
+        }
+    }
+
     func testHeadHasLengthButNoBody() {
         let response = HTTPResponse(status: 200, body: Array("hello".utf8))
         XCTAssertEqual(wire(response, head: true), "prefix|HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
