@@ -32,6 +32,18 @@ public struct HTTPRequest: Sendable, Equatable {
         self.keepAlive = keepAlive ?? HTTPRequest.defaultKeepAlive(versionMinor: versionMinor, headers: headers)
     }
 
+    /// For the parser, which has already split the target at its first '?'.
+    init(method: HTTPMethod, target: String, path: String, query: String, versionMinor: Int, headers: HTTPHeaders, body: [UInt8], keepAlive: Bool) {
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
+        self.versionMinor = versionMinor
+        self.headers = headers
+        self.body = body
+        self.keepAlive = keepAlive
+    }
+
     static func defaultKeepAlive(versionMinor: Int, headers: HTTPHeaders) -> Bool {
         if headers.containsToken("Connection", "close") { return false }
         return versionMinor >= 1 || headers.containsToken("Connection", "keep-alive")

@@ -63,6 +63,8 @@ public struct HTTPRequestParser: Sendable {
     // The request under construction.
     private var method: HTTPMethod = .get
     private var target = ""
+    private var path = ""
+    private var query = ""
     private var versionMinor = 1
     private var headers = HTTPHeaders()
     private var body: [UInt8] = []
@@ -185,8 +187,10 @@ public struct HTTPRequestParser: Sendable {
         }
         let targetStart = methodEnd + 1
         index = targetStart
+        var queryMark: Int?
         while index < end && bytes[index] != ASCII.space {
             guard bytes[index] > 0x20 && bytes[index] < 0x7F else { return .fail(.badRequest("invalid byte in request target")) }
+            if bytes[index] == UInt8(ascii: "?") && queryMark == nil { queryMark = index }
             index += 1
         }
         let targetEnd = index
@@ -198,6 +202,15 @@ public struct HTTPRequestParser: Sendable {
         guard minor == 0 || minor == 1 else { return .fail(.versionNotSupported()) }
         method = HTTPMethod(text(bytes, from: start, end: methodEnd))
         target = text(bytes, from: targetStart, end: targetEnd)
+        // Path and query are cut here, where the '?' was just seen, rather than by searching the
+        // target string again.
+        if let queryMark {
+            path = text(bytes, from: targetStart, end: queryMark)
+            query = text(bytes, from: queryMark + 1, end: targetEnd)
+        } else {
+            path = target
+            query = ""
+        }
         versionMinor = minor
         phase = .headers
         return .progress
@@ -392,7 +405,8 @@ public struct HTTPRequestParser: Sendable {
     // MARK: - Completion
 
     private mutating func finishRequest() -> HTTPRequest {
-        let request = HTTPRequest(method: method, target: target, versionMinor: versionMinor, headers: headers, body: body, keepAlive: keepAlive)
+        let request = HTTPRequest(method: method, target: target, path: path, query: query, versionMinor: versionMinor,
+                                  headers: headers, body: body, keepAlive: keepAlive)
         phase = .requestLine
         partialLineScanned = 0
         leadingEmptyLines = 0

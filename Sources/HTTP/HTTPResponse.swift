@@ -19,7 +19,9 @@ public struct HTTPResponse: Sendable, Equatable {
     /// - `headRequest`: headers (with the body's Content-Length) but no body.
     /// - A status outside 100...999 is written as 500; CR, LF and NUL inside header names or
     ///   values are written as spaces, so a header value can never split the response.
-    public func serialize(into out: inout [UInt8], keepAlive: Bool, headRequest: Bool) {
+    /// - `extraField` is written after `headers`, as if it had been appended to them: the server
+    ///   adds its X-Request-ID this way without copying a shared response's header list.
+    public func serialize(into out: inout [UInt8], keepAlive: Bool, headRequest: Bool, extraField: (name: String, value: String)? = nil) {
         let code = (100...999).contains(status) ? status : 500
         let bodyless = code < 200 || code == 204 || code == 304
         out.reserveCapacity(out.count + 64 + headers.count * 32 + (bodyless || headRequest ? 0 : body.count))
@@ -35,6 +37,7 @@ public struct HTTPResponse: Sendable, Equatable {
             if !keepAlive && ASCII.equalsIgnoringCase(field.name, "Connection") { continue }
             Self.appendField(field.name, field.value, to: &out)
         }
+        if let extraField { Self.appendField(extraField.name, extraField.value, to: &out) }
         if !bodyless {
             Self.appendASCII("Content-Length: ", to: &out)
             Self.appendDecimal(body.count, to: &out)

@@ -218,10 +218,10 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         switch outcome {
         case .response(let r):
             let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: requestStartNs))
-            write(server.finalize(r, request: request, requestID: requestID), action: action, head: head)
+            write(r, action: action, head: head, finalizingFor: (request, requestID))
         case .failure(let e):
             let action = lifecycleEvent(.answered(requestKeepAlive: keepAlive(request), nowNs: requestStartNs))
-            write(server.finalize(e.response(requestID: requestID), request: request, requestID: requestID), action: action, head: head)
+            write(e.response(requestID: requestID), action: action, head: head, finalizingFor: (request, requestID))
         case .deferred:
             perform(lifecycleEvent(.deferred(nowNs: requestStartNs)))
         case .webSocket(let accept, let endpoint):
@@ -243,7 +243,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         case .success(let r): response = r
         case .failure(let e): response = e.response(requestID: requestID)
         }
-        write(server.finalize(response, request: request, requestID: requestID), action: action, head: request.method == .head)
+        write(response, action: action, head: request.method == .head, finalizingFor: (request, requestID))
         flushResponses()
         if action == .respondAndResumeReading && !connection.isClosed {
             connection.resumeReading()
@@ -252,8 +252,10 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     }
 
     /// Serializes an answer as the lifecycle decided: kept alive, or followed by a close once
-    /// it is written (lingering, so the peer reads it instead of getting a reset).
-    private func write(_ response: HTTPResponse, action: ConnectionLifecycle.Action, head: Bool) {
+    /// it is written (lingering, so the peer reads it instead of getting a reset). An answer to
+    /// a parsed request gets the server's headers (`finalizingFor`) as it is serialized.
+    private func write(_ response: HTTPResponse, action: ConnectionLifecycle.Action, head: Bool,
+                       finalizingFor finalizing: (request: HTTPRequest, requestID: String)? = nil) {
         let keepAlive: Bool
         switch action {
         case .respondKeepingAlive, .respondAndResumeReading: keepAlive = true
@@ -261,7 +263,12 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         default: return
         }
         if responseBuffer.isEmpty { responseBuffer.reserveCapacity(256 + response.body.count) }
-        response.serialize(into: &responseBuffer, keepAlive: keepAlive, headRequest: head)
+        if let finalizing {
+            server.serializeFinal(response, request: finalizing.request, requestID: finalizing.requestID,
+                                  into: &responseBuffer, keepAlive: keepAlive, headRequest: head)
+        } else {
+            response.serialize(into: &responseBuffer, keepAlive: keepAlive, headRequest: head)
+        }
         server.onResponse?(currentMethod, currentRoute, response.status, MonotonicTime.nanoseconds() &- requestStartNs)
         if !keepAlive {
             flushResponses()

@@ -123,6 +123,21 @@ public final class Server: @unchecked Sendable {
         return r
     }
 
+    /// Appends the wire form of `finalize(response, ...)` to `out`. In the common case (the
+    /// route set no X-Request-ID, no keep-alive to announce, no CORS origin) the only change is
+    /// an appended X-Request-ID, written without copying the response: routes often answer
+    /// with one shared prebuilt response, whose header list would otherwise be copied each time.
+    func serializeFinal(_ response: HTTPResponse, request: HTTPRequest, requestID: String,
+                        into out: inout [UInt8], keepAlive: Bool, headRequest: Bool) {
+        let announcesKeepAlive = request.versionMinor == 0 && request.keepAlive
+        let addsCORS = request.headers["Origin"].flatMap(allowedOrigin) != nil
+        if !announcesKeepAlive && !addsCORS && !response.headers.contains("X-Request-ID") {
+            response.serialize(into: &out, keepAlive: keepAlive, headRequest: headRequest, extraField: ("X-Request-ID", requestID))
+        } else {
+            finalize(response, request: request, requestID: requestID).serialize(into: &out, keepAlive: keepAlive, headRequest: headRequest)
+        }
+    }
+
     // MARK: request ids
 
     private static let idPrefix = Array(SecureRandom.hexString(bytes: 6).utf8)

@@ -3,6 +3,18 @@ import XCTest
 @testable import HTTP
 
 final class RequestLineTests: XCTestCase {
+    /// The parser splits the target itself; it must agree with HTTPRequest's own split.
+    func testParserSplitsPathAndQueryAtTheFirstQuestionMark() throws {
+        for target in ["/a", "/a?", "/?", "/a?b=1", "/a?b=1?c=2", "/a/b?x=%3F&y", "*", "http://x/a?q"] {
+            let parsed = try XCTUnwrap(parseRequest("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n"), target)
+            let built = HTTPRequest(method: .get, target: target)
+            XCTAssertEqual(parsed.target, target)
+            XCTAssertEqual(parsed.path, built.path, target)
+            XCTAssertEqual(parsed.query, built.query, target)
+        }
+        XCTAssertEqual(try XCTUnwrap(parseRequest("GET /a?b=1?c=2 HTTP/1.1\r\nHost: x\r\n\r\n")).query, "b=1?c=2")
+    }
+
     func testSimpleGet() throws {
         let request = try XCTUnwrap(parseRequest("GET /api/health?verbose=1 HTTP/1.1\r\nHost: x\r\n\r\n"))
         XCTAssertEqual(request.method, .get)
