@@ -35,6 +35,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
         .target(name: "Lifecycle"),
+        .target(name: "Locks"),
         .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
         .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
@@ -93,6 +94,7 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "JSON", "Resilience"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
+        .testTarget(name: "LocksTests", dependencies: ["Locks"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
         .testTarget(name: "ServerTests", dependencies: [
