@@ -4,7 +4,7 @@
 # usage: bench-http.sh            env: SWITCHBOARD_BIN (default .build/release/switchboard),
 #        DURATION (default 10s), CONNECTIONS (default 64), NGINX (default /usr/sbin/nginx),
 #        RUNS (default 1; with N > 1 the whole run repeats N times and the medians are printed:
-#        one run on a shared machine is noise)
+#        one run on a shared machine is noise), SLICES (default 1; see below)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 if [ "${RUNS:-1}" -gt 1 ]; then
@@ -66,31 +66,41 @@ NGINX_WORKER="$(pgrep -P "$NGINX_PID" | head -1)"
 # CPU ticks (user+system) of a process, to report server CPU per request beside the throughput:
 # on a shared 2-core machine req/s swings with neighbours, CPU per request much less.
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-echo "wrk -t1 -c$CONNECTIONS -d$DURATION GET /health/live"
-T0="$(ticks "$SB_PID")"
-SB_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$SB_PORT/health/live")"
-SB_TICKS=$(( $(ticks "$SB_PID") - T0 ))
-T0="$(ticks "$NGINX_WORKER")"
-NG_OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$NG_PORT/health/live")"
-NG_TICKS=$(( $(ticks "$NGINX_WORKER") - T0 ))
-SB_RPS="$(wrk_rps "$SB_OUT")"; NG_RPS="$(wrk_rps "$NG_OUT")"
-echo "--- switchboard (--threads ${SB_THREADS:-1})"; echo "$SB_OUT"
-echo "--- nginx (1 worker, return 200)"; echo "$NG_OUT"
-RATIO="$(python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$SB_RPS" "$NG_RPS")"
-printf '%-28s %12s req/s\n' "switchboard /health/live" "$SB_RPS" "nginx return 200" "$NG_RPS"
-echo "ratio switchboard/nginx: $RATIO"
+# With SLICES=N the DURATION is cut into N slices run alternately (switchboard, nginx, ...), so a
+# neighbour's burst of load falls on both servers rather than on whichever ran at that moment.
+SLICES="${SLICES:-1}"
+SLICE="$(python3 -c "import sys; print(f'{float(sys.argv[1].rstrip(\"s\")) / int(sys.argv[2]):g}s')" "$DURATION" "$SLICES")"
+echo "wrk -t1 -c$CONNECTIONS -d$DURATION GET /health/live (in $SLICES alternating slice(s) of $SLICE)"
+SB_TICKS=0; NG_TICKS=0; SB_OUTS=""; NG_OUTS=""
+for _ in $(seq "$SLICES"); do
+  T0="$(ticks "$SB_PID")"
+  OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$SLICE" "http://127.0.0.1:$SB_PORT/health/live")"
+  SB_TICKS=$(( SB_TICKS + $(ticks "$SB_PID") - T0 )); SB_OUTS+="$OUT"$'\n'
+  T0="$(ticks "$NGINX_WORKER")"
+  OUT="$(wrk -t1 -c"$CONNECTIONS" -d"$SLICE" "http://127.0.0.1:$NG_PORT/health/live")"
+  NG_TICKS=$(( NG_TICKS + $(ticks "$NGINX_WORKER") - T0 )); NG_OUTS+="$OUT"$'\n'
+done
+echo "--- switchboard (--threads ${SB_THREADS:-1})"; echo "$SB_OUTS"
+echo "--- nginx (1 worker, return 200)"; echo "$NG_OUTS"
 HZ="$(getconf CLK_TCK)"
-read -r SB_US NG_US CPU_RATIO < <(python3 - "$SB_OUT" "$NG_OUT" "$SB_TICKS" "$NG_TICKS" "$HZ" <<'PY'
+# req/s over all slices (requests / seconds measured by wrk), then CPU per request.
+read -r SB_RPS NG_RPS RATIO SB_US NG_US CPU_RATIO < <(python3 - "$SB_OUTS" "$NG_OUTS" "$SB_TICKS" "$NG_TICKS" "$HZ" <<'PY'
 import re, sys
-def reqs(out):
-    m = re.search(r"(\d+) requests in", out)
-    return int(m.group(1)) if m else 0
-sb, ng = reqs(sys.argv[1]), reqs(sys.argv[2])
+def totals(out):
+    runs = re.findall(r"(\d+) requests in ([\d.]+)(m?s)", out)
+    reqs = sum(int(n) for n, _, _ in runs)
+    secs = sum(float(t) / (1000 if unit == "ms" else 1) for _, t, unit in runs)
+    return reqs, secs
+(sb, sbs), (ng, ngs) = totals(sys.argv[1]), totals(sys.argv[2])
 sbt, ngt, hz = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+sbr = sb / sbs if sbs else 0
+ngr = ng / ngs if ngs else 0
 sbus = sbt * 1e6 / hz / sb if sb else 0
 ngus = ngt * 1e6 / hz / ng if ng else 0
-print(f"{sbus:.2f} {ngus:.2f} {ngus / sbus if sbus else 0:.2f}")
+print(f"{sbr:.2f} {ngr:.2f} {sbr / ngr if ngr else 0:.2f} {sbus:.2f} {ngus:.2f} {ngus / sbus if sbus else 0:.2f}")
 PY
 )
+printf '%-28s %12s req/s\n' "switchboard /health/live" "$SB_RPS" "nginx return 200" "$NG_RPS"
+echo "ratio switchboard/nginx: $RATIO"
 echo "server CPU per request: switchboard $SB_US us, nginx $NG_US us (efficiency ratio nginx/switchboard $CPU_RATIO)"
 echo "{\"scenario\":\"http\",\"switchboard_rps\":${SB_RPS:-null},\"nginx_rps\":${NG_RPS:-null},\"ratio\":\"$RATIO\",\"switchboard_cpu_us_per_req\":$SB_US,\"nginx_cpu_us_per_req\":$NG_US,\"cpu_ratio\":\"$CPU_RATIO\"}"
