@@ -20,8 +20,7 @@ public final class Application: @unchecked Sendable {
     public let server: Server
     public let hub: HubEngine
     public let credentials: Credentials
-    public let writer: StoreWriter
-    public let reader: StoreReader
+    public let store: SQLiteStore
     let processor: InboxProcessor
     /// Where every metric lands; the executable also bootstraps swift-metrics with
     /// `metricsFactory`, so library code using the global API reports here too.
@@ -60,14 +59,13 @@ public final class Application: @unchecked Sendable {
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubEngine(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
-        writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
+        store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
             metrics.sqliteGroupSize.record(group)
         })
-        reader = try StoreReader(path: dbPath)
-        processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
+        processor = InboxProcessor(store: store, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
         let o = config.observability
-        healthMonitor = HealthMonitor(writer: writer, reader: reader, hub: hub, server: server, sources: healthSources, metrics: metrics,
+        healthMonitor = HealthMonitor(store: store, hub: hub, server: server, sources: healthSources, metrics: metrics,
                                       logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs,
                                       version: Self.version)
         if o.alertForwarding, let url = o.alertWebhookURL {
@@ -80,7 +78,7 @@ public final class Application: @unchecked Sendable {
         thresholds.inboxOldestAgeMs = Int64(o.alertInboxAgeSeconds * 1000)
         thresholds.signatureFailuresPerMinute = o.alertSignatureFailuresPerMinute
         thresholds.http5xxRatio = o.alert5xxRatio
-        alertMonitor = AlertMonitor(reader: reader, hub: hub, sources: healthSources, traffic: traffic, health: healthMonitor,
+        alertMonitor = AlertMonitor(store: store, hub: hub, sources: healthSources, traffic: traffic, health: healthMonitor,
                                     metrics: metrics, forwarder: alertForwarder, logger: logger,
                                     intervalSeconds: o.alertIntervalSeconds, thresholds: thresholds)
         let alertMonitor = self.alertMonitor
@@ -92,7 +90,7 @@ public final class Application: @unchecked Sendable {
             metrics.httpRequest(method: method, route: route, status: status, durationNanoseconds: Int64(clamping: ns))
         }
         outboundSender = config.outbound.accessToken == nil ? nil
-            : OutboundSender(settings: config.outbound, writer: writer, reader: reader, hub: hub, logger: logger)
+            : OutboundSender(settings: config.outbound, store: store, hub: hub, logger: logger)
         if let sender = outboundSender {
             let sources = healthSources
             sources.registerWhatsAppSender()
@@ -122,15 +120,15 @@ public final class Application: @unchecked Sendable {
     private func registerRoutes() {
         let auth = credentials.authenticator
         OpsRoutes(health: healthMonitor, alerts: alertMonitor, registry: metricsRegistry, metrics: metrics, hub: hub,
-                  writer: writer, server: server, auth: auth).register(on: server)
+                  store: store, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
         HubRoutes(engine: hub, auth: auth).register(on: server)
         let traffic = self.traffic
-        WebhookRoutes(settings: config.webhook, writer: writer, processor: processor, logger: logger, metrics: metrics,
+        WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) }).register(on: server)
-        ConversationRoutes(reader: reader, writer: writer, hub: hub, auth: auth, processor: processor).register(on: server)
-        OutboundRoutes(reader: reader, writer: writer, hub: hub, auth: auth, sender: outboundSender,
+        ConversationRoutes(conversations: store, inbox: store, hub: hub, auth: auth, processor: processor).register(on: server)
+        OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
@@ -177,8 +175,7 @@ public final class Application: @unchecked Sendable {
         alertForwarder?.stop()
         processor.stop()
         outboundSender?.stop()
-        reader.close()
-        writer.close()
+        store.close()
         logger.info("stopped")
     }
 }

@@ -10,7 +10,7 @@ import Store
 
 public final class AlertMonitor: @unchecked Sendable {
     // `engine`, `stopped`, `wakeEarly` are guarded by `lock`; `last*` belong to the thread.
-    private let reader: StoreReader
+    private let store: any HealthStore
     private let hub: HubEngine
     private let sources: HealthSources
     private let traffic: TrafficCounters
@@ -29,9 +29,9 @@ public final class AlertMonitor: @unchecked Sendable {
     private var lastSignatureFailures = 0
     static let topic = "alerts"
 
-    public init(reader: StoreReader, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
+    public init(store: any HealthStore, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
-        self.reader = reader
+        self.store = store
         self.hub = hub
         self.sources = sources
         self.traffic = traffic
@@ -78,11 +78,10 @@ public final class AlertMonitor: @unchecked Sendable {
             inputs.breakerState = wa.breakerState
             inputs.graphTokenRejected = wa.tokenRejected
         }
-        if let (age, dead) = try? BoundedWait.read(reader, timeoutMs: 2000, { db in
-            (try InboxStore.oldestUnprocessedAgeMs(db, nowMs: now), try HealthQueries.openDeadLetters(db))
-        }) {
-            inputs.inboxOldestAgeMs = age
-            inputs.deadLetters = dead
+        let store = self.store
+        if let backlog = try? StoreWait.result(timeout: .seconds(2), { store.inboxBacklog(nowMs: now, completion: $0) }) {
+            inputs.inboxOldestAgeMs = backlog.oldestUnprocessedAgeMs
+            inputs.deadLetters = backlog.openDeadLetters
         }
         let responses = traffic.httpResponses.load(ordering: .relaxed)
         let errors = traffic.http5xx.load(ordering: .relaxed)

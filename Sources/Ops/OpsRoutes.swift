@@ -14,18 +14,18 @@ public struct OpsRoutes {
     let registry: PrometheusCollectorRegistry
     let metrics: SwitchboardMetrics
     let hub: HubEngine
-    let writer: StoreWriter
+    let store: any HealthStore
     let server: Server
     let auth: Authenticator
 
     public init(health: HealthMonitor, alerts: AlertMonitor, registry: PrometheusCollectorRegistry, metrics: SwitchboardMetrics,
-                hub: HubEngine, writer: StoreWriter, server: Server, auth: Authenticator) {
+                hub: HubEngine, store: any HealthStore, server: Server, auth: Authenticator) {
         self.health = health
         self.alerts = alerts
         self.registry = registry
         self.metrics = metrics
         self.hub = hub
-        self.writer = writer
+        self.store = store
         self.server = server
         self.auth = auth
     }
@@ -70,7 +70,7 @@ public struct OpsRoutes {
         metrics.mirror("switchboard_hub_slow_consumer_closes_total", total: c.slowConsumerCloses.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "ok")], total: c.recoveries.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "failed")], total: c.recoveriesFailed.load(ordering: .relaxed))
-        metrics.mirror("switchboard_sqlite_commits_total", total: writer.stats.commits)
+        metrics.mirror("switchboard_sqlite_commits_total", total: store.statistics.commits)
         metrics.hubSubscriptions.record(c.subscriptions.load(ordering: .relaxed))
         metrics.hubTopics.record(hub.topicCount)
         metrics.hubConnections.record(server.webSocketCount)
