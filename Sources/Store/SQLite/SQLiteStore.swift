@@ -35,9 +35,6 @@ public final class SQLiteStore: Sendable {
         let stats = writer.stats
         return StoreStatistics(commits: stats.commits, lastGroupSize: stats.lastGroupSize, queuedWrites: writer.queuedJobs)
     }
-
-    /// The writer's own counters (group sizes, commit durations), for the benchmarks.
-    public var writerStats: WriterStats { writer.stats }
 }
 
 /// Callbacks keyed by inbox id, released after the row has been processed. Touched by the
