@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/switchboard
 
-.PHONY: run test build release deps test-deps unit integration autobahn browser fuzz bench clean
+.PHONY: run test build release deps test-deps unit integration autobahn browser fuzz bench tsan clean
 
 run: deps release
 	mkdir -p data
@@ -41,6 +41,10 @@ browser: release test-deps
 autobahn: release test-deps
 	bash scripts/autobahn-run.sh $(abspath $(RELEASE_BIN))
 
+# ThreadSanitizer build of the server, integration tests against it; fails on any report.
+tsan: deps test-deps
+	bash scripts/tsan.sh
+
 fuzz: deps
 	bash scripts/fuzz.sh
 
@@ -51,4 +55,4 @@ bench: release
 	bash scripts/bench-inbound.sh
 
 clean:
-	rm -rf .build .build-fuzz $(VENV)
+	rm -rf .build .build-fuzz .build-tsan $(VENV)

@@ -3,6 +3,7 @@
 import HTTP
 import Hub
 import Inbound
+import Lifecycle
 import Logging
 import Metrics
 import Observability
@@ -36,6 +37,7 @@ public final class Application: @unchecked Sendable {
     /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
     let outboundSender: OutboundSender?
     let logger: Logger
+    private lazy var services: ServiceGroup = makeServices()
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
 
@@ -135,15 +137,30 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// The background services in start order; `stop()` runs them down in reverse. Loops come
+    /// first (everything publishes through them), the listener last (no client is accepted before
+    /// the workers run), so shutdown drains clients first and closes the store last.
+    private func makeServices() -> ServiceGroup {
+        let group = ServiceGroup()
+        let server = self.server, store = self.store
+        group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
+        group.add(ClosureService("store", stop: { store.close() }))
+        group.add(processor)
+        if let outboundSender { group.add(outboundSender) }
+        group.add(healthMonitor)
+        if let alertForwarder { group.add(alertForwarder) }
+        group.add(alertMonitor)
+        group.add(ClosureService("http-listener", start: { server.startAccepting() }, stop: { server.shutdown() }))
+        return group
+    }
+
     public func start() throws {
-        processor.start()
-        healthMonitor.start()
-        alertMonitor.start()
-        outboundSender?.start()
-        try server.start()
+        try server.bind()
+        try services.startAll()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
+            "services": "\(services.names.joined(separator: ","))",
         ])
         if credentials.secretFromFile {
             // Ready-to-use tokens so a fresh `make run` can be tried at once (the secret is in the
@@ -169,13 +186,7 @@ public final class Application: @unchecked Sendable {
     public func runUntilSignal() {
         let signal = SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        server.shutdown()
-        alertMonitor.stop()
-        healthMonitor.stop()
-        alertForwarder?.stop()
-        processor.stop()
-        outboundSender?.stop()
-        store.close()
+        services.stopAll()
         logger.info("stopped")
     }
 }

@@ -11,13 +11,16 @@ import Conversations
 import Foundation
 import Hub
 import JSON
+import Lifecycle
 import Logging
 import Observability
 import Reactor
+import Resilience
 import Store
 import WhatsApp
 
-public final class InboxProcessor: @unchecked Sendable {
+public final class InboxProcessor: BackgroundService, @unchecked Sendable {
+    public let serviceName = "inbox-processor"
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let store: any InboxStore
     private let hub: HubEngine
@@ -35,6 +38,11 @@ public final class InboxProcessor: @unchecked Sendable {
     /// Rows claimed per store round trip. Small, because applying runs on the store's writer
     /// (one thread for SQLite) and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
+    /// Retries of a row that failed to apply: 1 s, 2 s, 4 s ... up to 5 min, no jitter (one worker,
+    /// nobody to spread out from), then the dead-letter table.
+    private var retryPolicy: BackoffPolicy {
+        BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
+    }
 
     public init(store: any InboxStore, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
@@ -119,7 +127,7 @@ public final class InboxProcessor: @unchecked Sendable {
             catch let e as WebhookDecodeError { return (row.id, .failure(DecodeFailure(reason: "\(e.code): \(e.detail)"))) }
             catch { return (row.id, .failure(DecodeFailure(reason: "undecodable: \(type(of: error))"))) }
         })
-        let maxAttempts = self.maxAttempts
+        let retryPolicy = self.retryPolicy
         let applyAt = MonotonicTime.wallMilliseconds()
         do {
             try StoreWait.result { (done: @escaping StoreCompletion<Void>) in
@@ -134,7 +142,7 @@ public final class InboxProcessor: @unchecked Sendable {
                         throw DecodeFailure(reason: "row was not part of the claimed batch")
                     }
                 }, onFailure: { row, error in
-                    Self.failurePlan(row: row, error: error, maxAttempts: maxAttempts, nowMs: applyAt)
+                    Self.failurePlan(row: row, error: error, policy: retryPolicy, nowMs: applyAt)
                 }, completion: { result in
                     // Committed: now, and only now, tell the subscribers (and, after this
                     // returns, the synchronous webhooks waiting for these rows).
@@ -155,12 +163,12 @@ public final class InboxProcessor: @unchecked Sendable {
 
     /// Not JSON (or not a webhook object): retrying cannot help. Anything else is retried with
     /// backoff until the last attempt.
-    static func failurePlan(row: InboxRow, error: any Error, maxAttempts: Int, nowMs: Int64) -> InboxFailurePlan {
+    static func failurePlan(row: InboxRow, error: any Error, policy: BackoffPolicy, nowMs: Int64) -> InboxFailurePlan {
         if let decode = error as? DecodeFailure { return .deadLetter(reason: decode.reason) }
         let reason = "apply failed: \(error)"
-        if row.attempts + 1 >= maxAttempts { return .deadLetter(reason: reason) }
-        let backoff = min(Int64(1000) << Int64(min(row.attempts, 10)), 300_000)
-        return .retry(atMs: nowMs + backoff, reason: reason)
+        if policy.shouldGiveUp(afterAttempts: row.attempts + 1) { return .deadLetter(reason: reason) }
+        let backoffMs = Int64(policy.delayBound(attempt: row.attempts + 1) / TimeSpan.nanosecondsPerMillisecond)
+        return .retry(atMs: nowMs + backoffMs, reason: reason)
     }
 
     private func publish(_ results: [InboxResult<[DomainEvent]>]) {

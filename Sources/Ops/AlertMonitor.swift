@@ -4,12 +4,13 @@
 // and keeps the firing set for GET /api/alerts.
 import Foundation
 import Hub
+import Lifecycle
 import Logging
 import Observability
 import Store
 
-public final class AlertMonitor: @unchecked Sendable {
-    // `engine`, `stopped`, `wakeEarly` are guarded by `lock`; `last*` belong to the thread.
+public final class AlertMonitor: BackgroundService, @unchecked Sendable {
+    // `engine` is guarded by `lock`; `last*` belong to the worker thread.
     private let store: any HealthStore
     private let hub: HubEngine
     private let sources: HealthSources
@@ -21,8 +22,6 @@ public final class AlertMonitor: @unchecked Sendable {
     private let intervalSeconds: Double
     private let lock = NSCondition()
     private var engine: AlertEngine
-    private var stopped = false
-    private var wakeEarly = false
     private var lastAtMs: Int64 = 0
     private var lastResponses = 0
     private var last5xx = 0
@@ -45,30 +44,24 @@ public final class AlertMonitor: @unchecked Sendable {
 
     var firing: [Alert] { lock.lock(); defer { lock.unlock() }; return engine.firing }
 
+    public let serviceName = "alert-rules"
+    private let worker = WorkerThread(name: "alert-rules")
+
     public func start() {
         lastAtMs = RFC3339.nowMilliseconds()
-        let t = Thread { [self] in
-            while true {
-                lock.lock()
-                if !stopped && !wakeEarly { _ = lock.wait(until: Date().addingTimeInterval(intervalSeconds)) }
-                wakeEarly = false
-                let stop = stopped
-                lock.unlock()
-                if stop { return }
-                evaluateOnce()
-            }
+        let interval = intervalSeconds
+        worker.start { [self] w in
+            while w.sleep(seconds: interval) { evaluateOnce() }
         }
-        t.name = "alert-rules"
-        t.start()
     }
 
     public func stop() {
-        lock.lock(); stopped = true; lock.signal(); lock.unlock()
+        worker.stop()
     }
 
     /// Something alert-worthy just happened (a dead letter): evaluate now, not at the next tick.
     public func evaluateSoon() {
-        lock.lock(); wakeEarly = true; lock.signal(); lock.unlock()
+        worker.wake()
     }
 
     func evaluateOnce() {

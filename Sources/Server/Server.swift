@@ -158,7 +158,18 @@ public final class Server: @unchecked Sendable {
 
     // MARK: lifecycle
 
+    /// Binds the listeners, starts the loop threads and accepts: `bind`, `startLoops` and
+    /// `startAccepting` in one call, for callers with nothing to start in between.
     public func start() throws {
+        try bind()
+        startLoops()
+        startAccepting()
+    }
+
+    /// Opens one SO_REUSEPORT listening socket per loop (start-up errors such as EADDRINUSE
+    /// surface here); nothing is accepted until `startAccepting()`.
+    public func bind() throws {
+        guard listeners.isEmpty else { return }
         var port = settings.port
         for loop in group.loops {
             let fd = try Sockets.listen(host: settings.host, port: port, reusePort: true)
@@ -171,8 +182,23 @@ public final class Server: @unchecked Sendable {
             listeners.append(listener)
         }
         boundPort = port
-        for l in listeners { try l.start() }
+    }
+
+    /// Starts the loop threads: timers and cross-thread work (hub fan-out) run from here on, so
+    /// background services may publish before any client is accepted.
+    public func startLoops() {
         group.start()
+    }
+
+    /// Registers each listener on its own loop (on that loop's thread, so its handler table is
+    /// only ever touched there).
+    public func startAccepting() {
+        for listener in listeners {
+            let box = UncheckedBox(listener)
+            listener.loop.execute { [logger] in
+                do { try box.value.start() } catch { logger.error("cannot accept on a loop", metadata: ["error": "\(error)"]) }
+            }
+        }
     }
 
     private func accept(fd: Int32, peer: String, loop: EventLoop) {
@@ -206,7 +232,8 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, and returns
-    /// when every connection is gone or the deadline passed.
+    /// when every connection is gone or the deadline passed. The loops keep running (deferred
+    /// answers and background publishers still need them) until `stopLoops()`.
     public func shutdown() {
         shuttingDown.store(true, ordering: .relaxed)
         for (i, loop) in group.loops.enumerated() {
@@ -222,6 +249,10 @@ public final class Server: @unchecked Sendable {
         }
         let left = openConnections.load(ordering: .relaxed)
         if left > 0 { logger.warning("shutdown deadline passed", metadata: ["connections.open": "\(left)"]) }
+    }
+
+    /// Stops the loop threads and waits for them.
+    public func stopLoops() {
         group.stopAndJoin()
     }
 }
