@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP", "Hub", "Reactor", "WebSocket"]),
+        .testTarget(name: "InboundTests", dependencies: ["Inbound", "Store"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",

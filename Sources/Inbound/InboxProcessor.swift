@@ -40,7 +40,9 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     static let batchSize = 32
     /// Retries of a row that failed to apply: 1 s, 2 s, 4 s ... up to 5 min, no jitter (one worker,
     /// nobody to spread out from), then the dead-letter table.
-    private var retryPolicy: BackoffPolicy {
+    private var retryPolicy: BackoffPolicy { Self.retryPolicy(maxAttempts: maxAttempts) }
+
+    static func retryPolicy(maxAttempts: Int) -> BackoffPolicy {
         BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
     }
 
