@@ -67,7 +67,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     }
 
     /// A new row was committed (or a dead letter replayed): wake the worker.
-    public func notify() {
+    func notify() {
         condition.lock()
         pendingNotify = true
         condition.signal()
@@ -122,6 +122,8 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         let batchStart = MonotonicTime.nanoseconds()
         defer {
             metrics?.inboxProcessingDuration.recordNanoseconds(Int64(clamping: MonotonicTime.nanoseconds() &- batchStart))
+            // After publishing: a synchronous webhook's 200 means its events are out.
+            store.releaseHandled(rows.map(\.id))
         }
         // Decoding needs no database: do it here, off the store's writer.
         let decoded: [Int64: Result<WebhookPayload, DecodeFailure>] = Dictionary(uniqueKeysWithValues: rows.map { row in
@@ -131,8 +133,9 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         })
         let retryPolicy = self.retryPolicy
         let applyAt = MonotonicTime.wallMilliseconds()
+        let results: [InboxResult<[DomainEvent]>]
         do {
-            try StoreWait.result { (done: @escaping StoreCompletion<Void>) in
+            results = try StoreWait.result { completion in
                 store.process(rows, nowMs: applyAt, apply: { row, conversations in
                     switch decoded[row.id] {
                     case .success(let payload)?:
@@ -145,12 +148,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
                     }
                 }, onFailure: { row, error in
                     Self.failurePlan(row: row, error: error, policy: retryPolicy, nowMs: applyAt)
-                }, completion: { result in
-                    // Committed: now, and only now, tell the subscribers (and, after this
-                    // returns, the synchronous webhooks waiting for these rows).
-                    if case .success(let results) = result { self.publish(results) }
-                    done(result.map { _ in () })
-                })
+                }, completion: completion)
             }
         } catch {
             // The whole group failed to commit: rows stay 'processing' until the next start-up
@@ -160,6 +158,8 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
             _ = try? StoreWait.result { store.resetProcessing(nowMs: retryAt, completion: $0) }
             return 0
         }
+        // Committed: now, and only now, tell the subscribers.
+        publish(results)
         return rows.count
     }
 

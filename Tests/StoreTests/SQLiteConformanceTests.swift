@@ -19,7 +19,7 @@ final class SQLiteConformanceTests: XCTestCase {
     func testFailedApplyIsRolledBackAndRetriedAtItsBackoffTime() throws { try suite.failedApplyIsRolledBackAndRetriedAtItsBackoffTime() }
     func testDeadLettersAreListedAndReplayable() throws { try suite.deadLettersAreListedAndReplayable() }
     func testResetProcessingReturnsClaimedRowsToPendingInOrder() throws { try suite.resetProcessingReturnsClaimedRowsToPendingInOrder() }
-    func testWhenHandledIsCalledOnceTheRowIsProcessed() throws { try suite.whenHandledIsCalledOnceTheRowIsProcessed() }
+    func testWhenHandledIsCalledOnceTheWorkerReleasesTheRow() throws { try suite.whenHandledIsCalledOnceTheWorkerReleasesTheRow() }
     func testOldestUnprocessedAgeFollowsTheBacklog() throws { try suite.oldestUnprocessedAgeFollowsTheBacklog() }
 
     func testEnqueueStoresTheMessageInItsConversation() throws { try suite.enqueueStoresTheMessageInItsConversation() }

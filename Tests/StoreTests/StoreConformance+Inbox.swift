@@ -142,24 +142,23 @@ extension StoreConformance {
         }
     }
 
-    func whenHandledIsCalledOnceTheRowIsProcessed() throws {
+    func whenHandledIsCalledOnceTheWorkerReleasesTheRow() throws {
         try run { store in
             let done = CallCounter()
             let retried = CallCounter()
-            try store.appendText("ok", at: 1, whenHandled: { done.call() })
-            try store.appendText("fails", at: 1, whenHandled: { retried.call() })
-            try store.appendText("quiet", at: 1)
+            let okID = try store.appendText("ok", at: 1, whenHandled: { done.call() })
+            let failingID = try store.appendText("fails", at: 1, whenHandled: { retried.call() })
+            let quietID = try store.appendText("quiet", at: 1)
             let rows = try store.claim(10, at: 1)
-            XCTAssertEqual(done.calls + retried.calls, 0, "not before processing")
             _ = try store.settle(Array(rows.prefix(1)), at: 2)
+            XCTAssertEqual(done.calls, 0, "settled, but its events are not published yet")
+            store.releaseHandled([okID, quietID])
             XCTAssertEqual(done.calls(reaching: 1), 1)
-            XCTAssertEqual(retried.calls, 0)
+            XCTAssertEqual(retried.calls, 0, "only the rows released")
             _ = try store.settle(Array(rows.dropFirst()), at: 2, failingWith: .retry(atMs: 100, reason: "r"))
+            store.releaseHandled([failingID])
             XCTAssertEqual(retried.calls(reaching: 1), 1, "a scheduled retry counts as handled")
-            let quiet = CallCounter()
-            try store.appendText("marker", at: 100, whenHandled: { quiet.call() })
-            _ = try store.settle(try store.claim(10, at: 100), at: 101)
-            XCTAssertEqual(quiet.calls(reaching: 1), 1)
+            store.releaseHandled([okID, failingID, quietID])
             XCTAssertEqual(done.calls, 1, "called once only")
             XCTAssertEqual(retried.calls, 1)
         }

@@ -75,8 +75,8 @@ extension ConversationStore {
 
 struct ConformanceFailure: Error {}
 
-/// Counts calls from any thread; a check can wait (bounded) for a call that happens on a store
-/// thread after the completion it waited for.
+/// Counts calls from any thread; a check can wait (bounded) for a call that a store may make
+/// from another thread (or, shared by several nodes, after a notification).
 final class CallCounter: @unchecked Sendable {  // guarded by `condition`
     private let condition = NSCondition()
     private var count = 0

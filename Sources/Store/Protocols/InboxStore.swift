@@ -54,8 +54,8 @@ public struct InboxResult<Output: Sendable>: Sendable {
 public protocol InboxStore: AnyObject, Sendable {
     /// Commits the delivery durably, then completes with its id (ids grow in arrival order).
     /// Only after this completion may the webhook be answered 200. `whenHandled`, when given,
-    /// is called once the row has been processed (done, retry scheduled or dead-lettered) by
-    /// whichever worker took it: the synchronous webhook mode answers only then.
+    /// is called once whichever worker took the row reports it handled (`releaseHandled`):
+    /// the synchronous webhook mode answers only then.
     func append(_ delivery: InboxDelivery, whenHandled: (@Sendable () -> Void)?,
                 completion: @escaping StoreCompletion<Int64>)
 
@@ -73,6 +73,12 @@ public protocol InboxStore: AnyObject, Sendable {
         apply: @escaping @Sendable (InboxRow, any ConversationTransaction) throws -> Output,
         onFailure: @escaping @Sendable (InboxRow, any Error) -> InboxFailurePlan,
         completion: @escaping StoreCompletion<[InboxResult<Output>]>)
+
+    /// The worker has settled these rows and published what they caused: calls their
+    /// `whenHandled` waiters, wherever they were registered (a store shared by several nodes
+    /// forwards this to the node that took the webhook). Separate from `process` so that
+    /// publishing and logging run on the worker's thread, not on the store's.
+    func releaseHandled(_ rowIDs: [Int64])
 
     /// Oldest first; replayed letters only when asked, as history.
     func listDeadLetters(includeReplayed: Bool, limit: Int, completion: @escaping StoreCompletion<[DeadLetterRow]>)

@@ -25,18 +25,17 @@ extension SQLiteStore: InboxStore {
         onFailure: @escaping @Sendable (InboxRow, any Error) -> InboxFailurePlan,
         completion: @escaping StoreCompletion<[InboxResult<Output>]>
     ) {
-        let waiters = handledWaiters
         writer.submit({ db in
             let conversations = SQLiteConversations(db)
             return try rows.map { row in
                 InboxResult(row: row, outcome: try Self.settle(row, db: db, conversations: conversations, nowMs: nowMs,
                                                                apply: apply, onFailure: onFailure))
             }
-        }, completion: { result in
-            // The completion publishes the events; waiters hear about their rows only after.
-            completion(result)
-            waiters.release(rows.map(\.id))
-        })
+        }, completion: completion)
+    }
+
+    public func releaseHandled(_ rowIDs: [Int64]) {
+        handledWaiters.release(rowIDs)
     }
 
     /// Apply and mark done in one savepoint; on failure, that savepoint is gone and the row is

@@ -37,9 +37,8 @@ public final class SQLiteStore: Sendable {
     }
 }
 
-/// Callbacks keyed by inbox id, released after the row has been processed. Touched by the
-/// writer thread (register after the append commits, release after a `process` commits) and
-/// nowhere else, but locked anyway: the cost is nothing next to an fsync.
+/// Callbacks keyed by inbox id, released once the worker reports the row handled. Registered
+/// on the writer thread (after the append commits), released on the worker's thread.
 final class InboxWaiters: Sendable {
     private let waiting = Mutex<[Int64: [@Sendable () -> Void]]>([:])
 
