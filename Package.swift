@@ -32,9 +32,10 @@ let package = Package(
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
         .target(name: "Hub", dependencies: ["JSON", "Crypto", "Reactor"]),
-        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "Store", dependencies: ["CSQLite", "Locks"]),
         .target(name: "Resilience"),
         .target(name: "Lifecycle"),
+        .target(name: "Locks"),
         .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
         .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
@@ -93,10 +94,15 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "JSON", "Resilience"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
+        .testTarget(name: "LocksTests", dependencies: ["Locks"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP", "Hub", "Reactor", "WebSocket"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "HTTP", "Hub", "Reactor", "WebSocket",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "InboundTests", dependencies: ["Inbound", "Store"]),
+        .testTarget(name: "OpsTests", dependencies: ["Ops", "HTTP"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",

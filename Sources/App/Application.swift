@@ -128,10 +128,12 @@ public final class Application: @unchecked Sendable {
         HubRoutes(engine: hub, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
-                      onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) }).register(on: server)
+                      onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
+                      onRefusedUnconfigured: { traffic.webhooksRefusedUnconfigured.add(1, ordering: .relaxed) }).register(on: server)
         ConversationRoutes(conversations: store, inbox: store, hub: hub, auth: auth, processor: processor).register(on: server)
         OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
+        StaticAssetRoutes.client.register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }
@@ -163,12 +165,6 @@ public final class Application: @unchecked Sendable {
             "services": "\(services.names.joined(separator: ","))",
         ])
         if credentials.secretFromFile {
-            // Ready-to-use tokens so a fresh `make run` can be tried at once (the secret is in the
-            // data directory; set SWITCHBOARD_AUTH_SECRET to manage it yourself).
-            let ops = (try? credentials.token(sub: "ops", role: .ops, topics: ["*"], ttlSeconds: 86400)) ?? ""
-            let agent = (try? credentials.token(sub: "agent", role: .agent, topics: ["inbox", "conversation.*"], ttlSeconds: 86400)) ?? ""
-            logger.info("ops token (24 h, all topics): \(ops)")
-            logger.info("agent token (24 h, inbox + conversation.*): \(agent)")
             logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
         }
         let hub = self.hub
@@ -180,6 +176,22 @@ public final class Application: @unchecked Sendable {
             }
             sweep()
         }
+    }
+
+    /// Ready-to-use tokens so a fresh `make run` can be tried at once, for the executable to print
+    /// to stdout; nil except on the start that generated the secret. Tokens are secrets: they are
+    /// shown once and never logged (set SWITCHBOARD_AUTH_SECRET to manage the secret yourself, or
+    /// mint more with `switchboard token`).
+    public func firstStartNotice() -> String? {
+        guard credentials.secretGenerated else { return nil }
+        let ops = (try? credentials.token(sub: "ops", role: .ops, topics: ["*"], ttlSeconds: 86400)) ?? ""
+        let agent = (try? credentials.token(sub: "agent", role: .agent, topics: ["inbox", "conversation.*"], ttlSeconds: 86400)) ?? ""
+        return """
+            new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
+            ops token (24 h, all topics): \(ops)
+            agent token (24 h, inbox + conversation.*): \(agent)
+
+            """
     }
 
     /// Blocks until SIGTERM/SIGINT, then shuts down gracefully.

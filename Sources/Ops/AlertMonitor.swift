@@ -26,6 +26,7 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     private var lastResponses = 0
     private var last5xx = 0
     private var lastSignatureFailures = 0
+    private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
     public init(store: any HealthStore, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
@@ -79,11 +80,17 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
         let responses = traffic.httpResponses.load(ordering: .relaxed)
         let errors = traffic.http5xx.load(ordering: .relaxed)
         let sigFailures = traffic.signatureFailures.load(ordering: .relaxed)
+        // Read after the 5xx count: a refused webhook bumps this before its 503 is counted, so
+        // every refusal among the 5xx read above is subtracted (a refusal whose 503 is not counted
+        // yet can only make the ratio lower).
+        let refusedUnconfigured = traffic.webhooksRefusedUnconfigured.load(ordering: .relaxed)
         let elapsedMinutes = max(Double(now - lastAtMs) / 60_000, 1.0 / 600)
         inputs.httpRequestsInWindow = responses - lastResponses
         inputs.http5xxInWindow = errors - last5xx
         inputs.signatureFailuresPerMinute = Double(sigFailures - lastSignatureFailures) / elapsedMinutes
+        inputs.webhooksRefusedUnconfiguredInWindow = refusedUnconfigured - lastRefusedUnconfigured
         (lastAtMs, lastResponses, last5xx, lastSignatureFailures) = (now, responses, errors, sigFailures)
+        lastRefusedUnconfigured = refusedUnconfigured
         if let db = health.report?.services["database"], db.status != .ok {
             inputs.databaseOK = false
             if case .string(let e)? = db.details["error"] { inputs.databaseError = e }

@@ -16,7 +16,11 @@ public final class Server: @unchecked Sendable {
     let httpLimits: HTTPLimits
     private var router = Router<RouteHandler>()
     private var listeners: [Listener] = []
-    private var connectionsByLoop: [[ObjectIdentifier: ConnectionHandler]]
+    /// One table per loop, each touched only on its own loop's thread; the array itself never
+    /// changes after init, so loops never write shared storage.
+    private let connectionsByLoop: [LoopConnections]
+    /// Every deadline of a connection, from the settings.
+    let lifecycleTimeouts: ConnectionLifecycle.Timeouts
     private let openConnections = Atomic<Int>(0)
     private let openWebSockets = Atomic<Int>(0)
     private let shuttingDown = Atomic<Bool>(false)
@@ -36,7 +40,11 @@ public final class Server: @unchecked Sendable {
         let threads = settings.threads > 0 ? settings.threads : availableCores()
         group = try EventLoopGroup(count: threads)
         httpLimits = HTTPLimits(maxBodyBytes: settings.maxBodyBytes)
-        connectionsByLoop = Array(repeating: [:], count: group.loops.count)
+        connectionsByLoop = group.loops.map { _ in LoopConnections() }
+        lifecycleTimeouts = ConnectionLifecycle.Timeouts(
+            headerSeconds: settings.headerTimeoutSeconds, bodySeconds: settings.bodyTimeoutSeconds,
+            idleSeconds: settings.idleTimeoutSeconds, deferredResponseSeconds: settings.deferredResponseTimeoutSeconds,
+            webSocketIdleSeconds: settings.wsIdleTimeoutSeconds, webSocketPingSeconds: settings.wsPingIntervalSeconds)
     }
 
     public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
@@ -215,7 +223,7 @@ public final class Server: @unchecked Sendable {
             Sockets.close(fd)
             return
         }
-        connectionsByLoop[loop.index][ObjectIdentifier(handler)] = handler
+        connectionsByLoop[loop.index].add(handler)
         openConnections.add(1, ordering: .relaxed)
         handler.start()
     }
@@ -225,7 +233,7 @@ public final class Server: @unchecked Sendable {
     }
 
     func connectionClosed(_ handler: ConnectionHandler) {
-        if connectionsByLoop[handler.loop.index].removeValue(forKey: ObjectIdentifier(handler)) != nil {
+        if connectionsByLoop[handler.loop.index].remove(handler) {
             openConnections.subtract(1, ordering: .relaxed)
             if handler.isWebSocket { openWebSockets.subtract(1, ordering: .relaxed) }
         }
@@ -240,7 +248,7 @@ public final class Server: @unchecked Sendable {
             let listener = UncheckedBox(listeners[i])
             loop.execute { [unowned self] in
                 listener.value.close()
-                for h in self.connectionsByLoop[loop.index].values { h.beginShutdown() }
+                for h in self.connectionsByLoop[loop.index].all { h.beginShutdown() }
             }
         }
         let deadline = MonotonicTime.nanoseconds() &+ UInt64(settings.shutdownTimeoutSeconds * 1e9)
@@ -255,6 +263,25 @@ public final class Server: @unchecked Sendable {
     public func stopLoops() {
         group.stopAndJoin()
     }
+}
+
+/// The open connections of one loop. Only that loop's thread touches an instance.
+final class LoopConnections {
+    private var handlers: [ObjectIdentifier: ConnectionHandler] = [:]
+
+    func add(_ handler: ConnectionHandler) {
+        assert(handler.loop.inEventLoop)
+        handlers[ObjectIdentifier(handler)] = handler
+    }
+
+    /// False when the handler was not (or no longer) registered.
+    func remove(_ handler: ConnectionHandler) -> Bool {
+        assert(handler.loop.inEventLoop)
+        return handlers.removeValue(forKey: ObjectIdentifier(handler)) != nil
+    }
+
+    /// A snapshot, so handlers may close (and remove themselves) while it is walked.
+    var all: [ConnectionHandler] { Array(handlers.values) }
 }
 
 @preconcurrency import Glibc

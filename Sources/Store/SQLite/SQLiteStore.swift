@@ -1,6 +1,6 @@
 // The embedded store: one SQLite file, one writer thread committing in groups, a few reader
 // threads. Implements every store protocol; callers see only the protocols.
-import Synchronization
+import Locks
 
 /// Mutations go to the writer (group commit: many requests, one fsync), queries to the readers
 /// (WAL: they never wait for the writer). Completions run on those threads.
@@ -40,7 +40,7 @@ public final class SQLiteStore: Sendable {
 /// Callbacks keyed by inbox id, released once the worker reports the row handled. Registered
 /// on the writer thread (after the append commits), released on the worker's thread.
 final class InboxWaiters: Sendable {
-    private let waiting = Mutex<[Int64: [@Sendable () -> Void]]>([:])
+    private let waiting = Locked<[Int64: [@Sendable () -> Void]]>([:])
 
     func add(_ id: Int64, _ handled: @escaping @Sendable () -> Void) {
         waiting.withLock { $0[id, default: []].append(handled) }
