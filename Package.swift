@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
-        .target(name: "Hub", dependencies: ["JSON", "Crypto", "Reactor"]),
+        .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
         .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
@@ -41,8 +41,12 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        .target(name: "Server", dependencies: [
+            "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
+            "Server", "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
             "CCurl",  // only for AlertForwarder's single POST
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -66,7 +70,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
-        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON", "Reactor"]),
+        .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Hub", "Reactor"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],

@@ -11,7 +11,7 @@ import Store
 final class AlertMonitor: @unchecked Sendable {
     // `engine`, `stopped`, `wakeEarly` are guarded by `lock`; `last*` belong to the thread.
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let sources: HealthSources
     private let traffic: TrafficCounters
     private let health: HealthMonitor
@@ -29,7 +29,7 @@ final class AlertMonitor: @unchecked Sendable {
     private var lastSignatureFailures = 0
     static let topic = "alerts"
 
-    init(reader: StoreReader, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
+    init(reader: StoreReader, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
         self.reader = reader
         self.hub = hub

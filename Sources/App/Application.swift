@@ -7,6 +7,7 @@ import Metrics
 import Observability
 import Prometheus
 import Reactor
+import Server
 import Store
 import WebSocket
 
@@ -14,7 +15,7 @@ public final class Application: @unchecked Sendable {
     // Fields are set once in init and then only read.
     public let config: Configuration
     public let server: Server
-    public let hub: HubEngine
+    public let hub: HubFanout
     public let credentials: Credentials
     public let writer: StoreWriter
     public let reader: StoreReader
@@ -53,8 +54,9 @@ public final class Application: @unchecked Sendable {
         hs.batchMaxEvents = config.batchMaxEvents
         hs.batchMaxBytes = config.batchMaxBytes
         hs.maxConnectionBuffer = config.maxConnectionBuffer
+        hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
-        hub = HubEngine(settings: hs, loops: server.loops)
+        hub = HubFanout(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
         writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -119,7 +121,7 @@ public final class Application: @unchecked Sendable {
                   writer: writer, server: server, credentials: credentials).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(engine: hub, credentials: credentials).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, credentials: credentials).register(on: server)
         WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger,
                       metrics: metrics, traffic: traffic).register(on: server)
         ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)

@@ -16,6 +16,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     var loop: EventLoop { connection.loop }
     var peerAddress: String { connection.peer }
     var queuedBytes: Int { connection.queuedBytes }
+    var bytesWritten: Int { connection.bytesWritten }
 
     private var mode = Mode.http
     private var parser: HTTPRequestParser

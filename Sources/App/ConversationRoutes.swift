@@ -11,7 +11,7 @@ import Store
 struct ConversationRoutes {
     let reader: StoreReader
     let writer: StoreWriter
-    let hub: HubEngine
+    let hub: any EventPublisher
     let credentials: Credentials
     let processor: InboxProcessor
 

@@ -13,7 +13,7 @@ final class HealthMonitor: @unchecked Sendable {
     // `latest` and `stopped` are guarded by `lock`; the thread owns `previous`.
     private let writer: StoreWriter
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher & HubStatistics
     private let server: Server
     private let sources: HealthSources
     private let metrics: SwitchboardMetrics
@@ -27,7 +27,7 @@ final class HealthMonitor: @unchecked Sendable {
     private var previous: HealthReport?
     static let topic = "system.health"
 
-    init(writer: StoreWriter, reader: StoreReader, hub: HubEngine, server: Server, sources: HealthSources,
+    init(writer: StoreWriter, reader: StoreReader, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
          metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int) {
         self.writer = writer
         self.reader = reader

@@ -3,10 +3,11 @@
 import Hub
 import JSON
 import Reactor
+import Server
 import WebSocket
 
 final class HubClient: WebSocketEndpoint, HubSubscriber {
-    let engine: HubEngine
+    let engine: HubFanout
     let claims: TokenClaims
     let loop: EventLoop
     private weak var peer: WebSocketPeer?
@@ -17,13 +18,14 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private var held = Set<TopicPattern>()
     static let maxSubscriptions = 1000
 
-    init(engine: HubEngine, claims: TokenClaims, loop: EventLoop) {
+    init(engine: HubFanout, claims: TokenClaims, loop: EventLoop) {
         self.engine = engine
         self.claims = claims
         self.loop = loop
     }
 
     var queuedBytes: Int { peer?.queuedBytes ?? 0 }
+    var bytesWritten: Int { peer?.bytesWritten ?? 0 }
 
     func sendFrame(_ frame: SharedBytes) { peer?.sendFrame(frame) }
 
@@ -93,7 +95,11 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
                 sendError(id: id, code: "forbidden", message: "only tokens with role service may publish")
                 return
             }
-            let seq = engine.publish(topic: topic, type: type, data: data)
+            guard case .published(let seqs) = engine.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
+                  let seq = seqs.first else {
+                sendError(id: id, code: "overloaded", message: "the hub is overloaded; retry later")
+                return
+            }
             var out: [UInt8] = []
             ProtocolCodec.appendPublishAck(id: id, topic: topic, seq: seq, to: &out)
             peer?.sendText(out)

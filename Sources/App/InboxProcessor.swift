@@ -20,7 +20,7 @@ import WhatsApp
 final class InboxProcessor: @unchecked Sendable {
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let writer: StoreWriter
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let maxAttempts: Int
     private let logger: Logger
     private let metrics: SwitchboardMetrics?
@@ -39,7 +39,7 @@ final class InboxProcessor: @unchecked Sendable {
     /// thread and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
 
-    init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+    init(writer: StoreWriter, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
         self.writer = writer
         self.hub = hub

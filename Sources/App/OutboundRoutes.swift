@@ -12,7 +12,7 @@ import WhatsApp
 struct OutboundRoutes {
     let reader: StoreReader
     let writer: StoreWriter
-    let hub: HubEngine
+    let hub: any EventPublisher
     let credentials: Credentials
     /// nil when no access token is configured: sending is off (503).
     let sender: OutboundSender?

@@ -23,7 +23,7 @@ final class OutboundSender: @unchecked Sendable {
     let graph: GraphClient
     private let writer: StoreWriter
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let logger: Logger
     private let clock = MonotonicClock()
     private var planner: SendPlanner
@@ -41,7 +41,7 @@ final class OutboundSender: @unchecked Sendable {
     /// Sends handed to Graph at once (GraphClient runs up to 64 transfers; more wait in its queue).
     static let maxInFlight = 256
 
-    init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: HubEngine, logger: Logger) {
+    init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: any EventPublisher, logger: Logger) {
         self.settings = settings
         self.writer = writer
         self.reader = reader

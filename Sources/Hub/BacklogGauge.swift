@@ -1,0 +1,96 @@
+// How far behind the subscribers are, for admission under overload. A publisher that outruns
+// everyone shows up as bytes queued at subscribers that are still reading; a subscriber that has
+// stopped reading is a slow consumer (closed with 4008 at its buffer bound) and must not make the
+// hub refuse publishers for everyone else, so its bytes are left out once it has not moved for
+// `stallMs`.
+
+/// One loop's subscribers, sampled by a periodic sweep on that loop. Not thread-safe.
+public struct BacklogGauge<Key: Hashable>: Sendable where Key: Sendable {
+    private struct Progress: Sendable {
+        var written: Int
+        var lastMoveMs: Int64
+    }
+
+    public let stallMs: Int64
+    private var progress: [Key: Progress] = [:]
+
+    public init(stallMs: Int64) {
+        self.stallMs = stallMs
+    }
+
+    /// One subscriber at one sweep: bytes still queued and bytes written so far (monotonic).
+    public struct Sample: Sendable {
+        public var key: Key
+        public var queued: Int
+        public var written: Int
+
+        public init(key: Key, queued: Int, written: Int) {
+            self.key = key
+            self.queued = queued
+            self.written = written
+        }
+    }
+
+    /// Takes a sweep over every current subscriber; subscribers not in `samples` are forgotten.
+    public mutating func sweep(nowMs: Int64, _ samples: [Sample]) -> BacklogReading {
+        var next: [Key: Progress] = [:]
+        next.reserveCapacity(samples.count)
+        var reading = BacklogReading()
+        for s in samples {
+            var p = progress[s.key] ?? Progress(written: s.written, lastMoveMs: nowMs)
+            if s.written != p.written || s.queued == 0 {
+                p = Progress(written: s.written, lastMoveMs: nowMs)
+            }
+            next[s.key] = p
+            if nowMs - p.lastMoveMs >= stallMs {
+                reading.stalledSubscribers += 1
+            } else {
+                reading.readingSubscribers += 1
+                reading.queuedBytes += s.queued
+            }
+        }
+        progress = next
+        return reading
+    }
+}
+
+/// What one sweep found: bytes queued at subscribers that are still reading.
+public struct BacklogReading: Sendable, Equatable {
+    public var queuedBytes = 0
+    public var readingSubscribers = 0
+    public var stalledSubscribers = 0
+
+    public init(queuedBytes: Int = 0, readingSubscribers: Int = 0, stalledSubscribers: Int = 0) {
+        self.queuedBytes = queuedBytes
+        self.readingSubscribers = readingSubscribers
+        self.stalledSubscribers = stalledSubscribers
+    }
+}
+
+/// The overload decision. Two bounds: the total backlog (work the server has promised and not
+/// yet written), and the average per reading subscriber at a quarter of the connection buffer, so
+/// that with few subscribers publishers are held back well before a reader that keeps up with
+/// the others could reach the slow-consumer bound.
+public struct AdmissionPolicy: Sendable {
+    public var maxBacklogBytes: Int
+    public var maxConnectionBuffer: Int
+    /// Seconds a refused publisher is told to wait (`Retry-After`).
+    public var retryAfterSeconds = 1
+
+    public init(maxBacklogBytes: Int, maxConnectionBuffer: Int) {
+        self.maxBacklogBytes = maxBacklogBytes
+        self.maxConnectionBuffer = maxConnectionBuffer
+    }
+
+    public init(settings: HubSettings) {
+        self.init(maxBacklogBytes: settings.maxBacklogBytes, maxConnectionBuffer: settings.maxConnectionBuffer)
+    }
+
+    /// `backlogBytes`: bytes queued at reading subscribers plus bytes of frames still waiting to be
+    /// handed to them; `readingSubscribers`: subscribers that are not stalled.
+    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int) -> Bool {
+        if backlogBytes > maxBacklogBytes { return true }
+        guard readingSubscribers > 0 else { return false }
+        return backlogBytes / readingSubscribers > maxConnectionBuffer / 4
+    }
+}
