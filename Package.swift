@@ -41,15 +41,30 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        // Server core: connections, routing glue, error envelope, the hub's WebSocket endpoint.
         .target(name: "Server", dependencies: [
             "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "App", dependencies: [
-            "Server", "Reactor", "Crypto", "JSON", "HTTP", "WebSocket", "Hub", "Store", "Resilience", "WhatsApp", "Conversations", "Observability",
+        // The layers a webhook, a reply and an ops request cross.
+        .target(name: "Inbound", dependencies: [
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Conversations", "Observability", "Resilience",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Outbound", dependencies: [
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Crypto", "Store", "WhatsApp", "Conversations", "Resilience",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Ops", dependencies: [
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Resilience", "Observability",
             "CCurl",  // only for AlertForwarder's single POST
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // Configuration, credentials and wiring only.
+        .target(name: "App", dependencies: [
+            "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Server", "Inbound", "Outbound", "Ops",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -71,7 +86,6 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Hub", "Reactor"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],
@@ -79,7 +93,9 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "JSON", "Resilience"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
-        .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP", "Hub", "Reactor", "WebSocket"]),
+        .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
             .product(name: "Logging", package: "swift-log"),

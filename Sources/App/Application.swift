@@ -2,9 +2,12 @@
 // shutdown signal. The only place that knows every module.
 import HTTP
 import Hub
+import Inbound
 import Logging
 import Metrics
 import Observability
+import Ops
+import Outbound
 import Prometheus
 import Reactor
 import Server
@@ -41,7 +44,7 @@ public final class Application: @unchecked Sendable {
         self.config = config
         self.logger = logger
         credentials = try Credentials.load(config: config)
-        server = try Server(config: config, logger: logger)
+        server = try Server(settings: config.server, logger: logger)
         var factory = PrometheusMetricsFactory(registry: metricsRegistry)
         factory.valueHistogramBuckets = SwitchboardMetrics.valueBuckets
         factory.defaultDurationHistogramBuckets = SwitchboardMetrics.durationBuckets
@@ -66,7 +69,8 @@ public final class Application: @unchecked Sendable {
         processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
         let o = config.observability
         healthMonitor = HealthMonitor(writer: writer, reader: reader, hub: hub, server: server, sources: healthSources, metrics: metrics,
-                                      logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs)
+                                      logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs,
+                                      version: Self.version)
         if o.alertForwarding, let url = o.alertWebhookURL {
             alertForwarder = AlertForwarder(url: url, logger: logger)
         } else {
@@ -117,33 +121,20 @@ public final class Application: @unchecked Sendable {
     }
 
     private func registerRoutes() {
+        let auth = credentials.authenticator
         OpsRoutes(health: healthMonitor, alerts: alertMonitor, registry: metricsRegistry, metrics: metrics, hub: hub,
-                  writer: writer, server: server, credentials: credentials).register(on: server)
+                  writer: writer, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(fanout: hub, publisher: hub, credentials: credentials).register(on: server)
-        WebhookRoutes(config: config, writer: writer, processor: processor, logger: logger,
-                      metrics: metrics, traffic: traffic).register(on: server)
-        ConversationRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, processor: processor).register(on: server)
-        OutboundRoutes(reader: reader, writer: writer, hub: hub, credentials: credentials, sender: outboundSender,
+        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
+        let traffic = self.traffic
+        WebhookRoutes(settings: config.webhook, writer: writer, processor: processor, logger: logger, metrics: metrics,
+                      onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) }).register(on: server)
+        ConversationRoutes(reader: reader, writer: writer, hub: hub, auth: auth, processor: processor).register(on: server)
+        OutboundRoutes(reader: reader, writer: writer, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         if let echo = config.echoPath {
-            let endpoint = EchoEndpoint()
-            server.setMessageLimit(EchoEndpoint.maxMessageBytes, for: endpoint)
-            server.addRoute(.get, echo) { ctx in
-                Application.upgrade(ctx, to: endpoint)
-            }
-        }
-    }
-
-    /// Validates a WebSocket upgrade request: 400 for a bad upgrade, 426 for another version.
-    static func upgrade(_ ctx: RequestContext, to endpoint: WebSocketEndpoint) -> RouteResult {
-        let r = ctx.request
-        switch WebSocketHandshake.validate(method: r.method.name, versionMinor: r.versionMinor, header: { r.headers[$0] }) {
-        case .success(let accept):
-            return .webSocket(accept: accept, endpoint: endpoint)
-        case .failure(let e):
-            return .failure(APIError(status: e.status, code: e.code, message: e.message, headers: e.headers))
+            EchoEndpoint.register(on: server, path: echo)
         }
     }
 

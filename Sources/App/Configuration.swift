@@ -1,6 +1,10 @@
 // Every setting of the server in one type: defaults, the SWITCHBOARD_* environment variable and,
 // for some, a command-line flag (a flag wins over the variable). A bad value stops start-up with
 // one line that names the setting.
+import HTTP
+import Inbound
+import Outbound
+import Server
 
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let message: String
@@ -54,6 +58,29 @@ public struct Configuration: Sendable {
 
     public init() {}
 
+    /// The server core's part.
+    public var server: ServerSettings {
+        var s = ServerSettings()
+        s.host = host
+        s.port = port
+        s.threads = threads
+        s.maxBodyBytes = maxBodyBytes
+        s.headerTimeoutSeconds = headerTimeoutSeconds
+        s.idleTimeoutSeconds = idleTimeoutSeconds
+        s.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+        s.corsOrigins = corsOrigins
+        s.wsMaxMessageBytes = wsMaxMessageBytes
+        s.wsPingIntervalSeconds = wsPingIntervalSeconds
+        s.wsIdleTimeoutSeconds = wsIdleTimeoutSeconds
+        return s
+    }
+
+    /// The webhook endpoint's part.
+    public var webhook: WebhookSettings {
+        WebhookSettings(verifyToken: waVerifyToken, appSecret: waAppSecret, maxBodyBytes: webhookMaxBodyBytes,
+                        asyncProcessing: observability.asyncWebhooks)
+    }
+
     /// One setting: its variable, optional flag, a description for the README and `--help`,
     /// and how to apply a textual value.
     struct Setting: Sendable {
@@ -101,7 +128,7 @@ public struct Configuration: Sendable {
             c.shutdownTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_CORS_ORIGINS", flag: nil, help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)") { c, v in
-            let list = v.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            let list = v.split(separator: ",").map { String($0).trimmingOptionalWhitespace() }.filter { !$0.isEmpty }
             for o in list where !(o == "*" || o.hasPrefix("http://") || o.hasPrefix("https://")) {
                 return "expected http(s)://host[:port] origins or *, got '\(o)'"
             }
@@ -212,13 +239,4 @@ func isIPLiteral(_ s: String) -> Bool {
     let parts = s.split(separator: ".", omittingEmptySubsequences: false)
     if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil && !$0.isEmpty }) { return true }
     return s.contains(":") && s.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
 }

@@ -2,8 +2,10 @@
 // directory (mode 0600) so `make run` works out of the box and is never open to anonymous clients.
 @preconcurrency import Glibc
 import Crypto
+import HTTP
 import Hub
 import Reactor
+import Server
 
 public struct Credentials: Sendable {
     public let tokenSecret: [UInt8]
@@ -25,18 +27,8 @@ public struct Credentials: Sendable {
         return Credentials(tokenSecret: Array(secret.utf8), apiKey: key, secretFromFile: fromFile)
     }
 
-    /// Constant-time check of `Authorization: Bearer <api key>`.
-    public func isAPIKey(_ authorization: String?) -> Bool {
-        guard let given = Credentials.bearer(authorization) else { return false }
-        return Digest.constantTimeEquals(Array(given.utf8), Array(apiKey.utf8))
-    }
-
-    static func bearer(_ header: String?) -> String? {
-        guard let h = header else { return nil }
-        let parts = h.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return String(parts[1]).trimmingSpaces()
-    }
+    /// The API-key and token checks every route uses.
+    public var authenticator: Authenticator { Authenticator(tokenSecret: tokenSecret, apiKey: apiKey) }
 
     public func token(sub: String, role: Role, topics: [String], ttlSeconds: Int64) throws -> String {
         let patterns = try topics.map { t -> TopicPattern in
@@ -61,7 +53,7 @@ public struct Credentials: Sendable {
 
     static func readOrCreate(path: String) throws -> String {
         if let existing = readFile(path) {
-            let trimmed = existing.trimmingSpaces().split(separator: "\n").first.map(String.init) ?? ""
+            let trimmed = existing.trimmingOptionalWhitespace().split(separator: "\n").first.map(String.init) ?? ""
             if trimmed.utf8.count >= 16 { return trimmed }
         }
         let value = SecureRandom.hexString(bytes: 32)

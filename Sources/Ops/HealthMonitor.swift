@@ -2,6 +2,7 @@
 // (database: write+read within a timeout; whatsapp: what the sender reported; inbox/outbox:
 // depth, oldest age, dead letters; hub: connections, topics), keeps the last report for the
 // endpoints, samples the gauges, and publishes every status change on `system.health`.
+import Server
 import Foundation
 import Hub
 import JSON
@@ -9,7 +10,7 @@ import Logging
 import Observability
 import Store
 
-final class HealthMonitor: @unchecked Sendable {
+public final class HealthMonitor: @unchecked Sendable {
     // `latest` and `stopped` are guarded by `lock`; the thread owns `previous`.
     private let writer: StoreWriter
     private let reader: StoreReader
@@ -27,8 +28,11 @@ final class HealthMonitor: @unchecked Sendable {
     private var previous: HealthReport?
     static let topic = "system.health"
 
-    init(writer: StoreWriter, reader: StoreReader, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
-         metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int) {
+    private let version: String
+
+    public init(writer: StoreWriter, reader: StoreReader, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
+         metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int, version: String) {
+        self.version = version
         self.writer = writer
         self.reader = reader
         self.hub = hub
@@ -44,7 +48,7 @@ final class HealthMonitor: @unchecked Sendable {
     /// once the server is listening.
     var report: HealthReport? { lock.lock(); defer { lock.unlock() }; return latest }
 
-    func start() {
+    public func start() {
         checkOnce()
         let t = Thread { [self] in
             while true {
@@ -60,7 +64,7 @@ final class HealthMonitor: @unchecked Sendable {
         t.start()
     }
 
-    func stop() {
+    public func stop() {
         lock.lock(); stopped = true; lock.signal(); lock.unlock()
     }
 
@@ -73,7 +77,7 @@ final class HealthMonitor: @unchecked Sendable {
             "outbox": checkOutbox(now: now),
             "hub": checkHub(),
         ]
-        let report = HealthReport(services: services, timestampMs: now, version: Application.version,
+        let report = HealthReport(services: services, timestampMs: now, version: version,
                                   uptimeSeconds: max(0, (now - startedAtMs) / 1000))
         for (name, s) in services {
             metrics.healthStatus(service: name).record(s.status == .ok ? 0 : s.status == .degraded ? 1 : 2)

@@ -1,5 +1,6 @@
 // The server: listeners and connections on the loop group, routing with the cross-cutting
 // HTTP behaviour (request ids, CORS, 404/405, error envelopes), and graceful shutdown.
+import Crypto
 import HTTP
 import Logging
 import Reactor
@@ -9,7 +10,7 @@ import WebSocket
 public final class Server: @unchecked Sendable {
     // Mutable state is either loop-confined (per-loop connection tables, touched only on that
     // loop) or atomic; routes are fixed before `start()`.
-    public let config: Configuration
+    public let settings: ServerSettings
     let logger: Logger
     let group: EventLoopGroup
     let httpLimits: HTTPLimits
@@ -29,12 +30,12 @@ public final class Server: @unchecked Sendable {
 
     static let continueBytes = SharedBytes(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
 
-    public init(config: Configuration, logger: Logger) throws {
-        self.config = config
+    public init(settings: ServerSettings, logger: Logger) throws {
+        self.settings = settings
         self.logger = logger
-        let threads = config.threads > 0 ? config.threads : availableCores()
+        let threads = settings.threads > 0 ? settings.threads : availableCores()
         group = try EventLoopGroup(count: threads)
-        httpLimits = HTTPLimits(maxBodyBytes: config.maxBodyBytes)
+        httpLimits = HTTPLimits(maxBodyBytes: settings.maxBodyBytes)
         connectionsByLoop = Array(repeating: [:], count: group.loops.count)
     }
 
@@ -94,9 +95,9 @@ public final class Server: @unchecked Sendable {
         return .response(HTTPResponse(status: 204, headers: h))
     }
 
-    func allowedOrigin(_ origin: String) -> String? {
-        if config.corsOrigins.contains(origin) { return origin }
-        if config.corsOrigins.contains("*") { return "*" }
+    package func allowedOrigin(_ origin: String) -> String? {
+        if settings.corsOrigins.contains(origin) { return origin }
+        if settings.corsOrigins.contains("*") { return "*" }
         return nil
     }
 
@@ -118,7 +119,7 @@ public final class Server: @unchecked Sendable {
 
     // MARK: request ids
 
-    private static let idPrefix = SecureRandomHex.make(bytes: 6)
+    private static let idPrefix = SecureRandom.hexString(bytes: 6)
     private static let idCounter = Atomic<UInt64>(0)
 
     /// A fresh id: a per-process random prefix and a counter, unique and cheap.
@@ -147,20 +148,20 @@ public final class Server: @unchecked Sendable {
 
     // MARK: WebSocket limits
 
-    func setMessageLimit(_ bytes: Int, for endpoint: WebSocketEndpoint) {
+    public func setMessageLimit(_ bytes: Int, for endpoint: WebSocketEndpoint) {
         overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] = bytes }
     }
 
     func wsMaxMessage(for endpoint: WebSocketEndpoint) -> Int {
-        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] } ?? config.wsMaxMessageBytes
+        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] } ?? settings.wsMaxMessageBytes
     }
 
     // MARK: lifecycle
 
     public func start() throws {
-        var port = config.port
+        var port = settings.port
         for loop in group.loops {
-            let fd = try Sockets.listen(host: config.host, port: port, reusePort: true)
+            let fd = try Sockets.listen(host: settings.host, port: port, reusePort: true)
             if port == 0 { port = Sockets.localPort(fd) }
             let listener = Listener(fd: fd, loop: loop, onAccept: { [unowned self] cfd, peer in
                 self.accept(fd: cfd, peer: peer, loop: loop)
@@ -215,26 +216,13 @@ public final class Server: @unchecked Sendable {
                 for h in self.connectionsByLoop[loop.index].values { h.beginShutdown() }
             }
         }
-        let deadline = MonotonicTime.nanoseconds() &+ UInt64(config.shutdownTimeoutSeconds * 1e9)
+        let deadline = MonotonicTime.nanoseconds() &+ UInt64(settings.shutdownTimeoutSeconds * 1e9)
         while openConnections.load(ordering: .relaxed) > 0 && MonotonicTime.nanoseconds() < deadline {
             sleepMilliseconds(20)
         }
         let left = openConnections.load(ordering: .relaxed)
         if left > 0 { logger.warning("shutdown deadline passed", metadata: ["connections.open": "\(left)"]) }
         group.stopAndJoin()
-    }
-}
-
-enum SecureRandomHex {
-    static func make(bytes: Int) -> String {
-        var g = SystemRandomNumberGenerator()
-        let hex = Array("0123456789abcdef")
-        var s = ""
-        for _ in 0..<bytes {
-            let b = UInt8.random(in: 0...255, using: &g)
-            s.append(hex[Int(b >> 4)]); s.append(hex[Int(b & 15)])
-        }
-        return s
     }
 }
 

@@ -1,5 +1,6 @@
 // Read-only endpoints for operators and probes: /health/live, /health/ready, /health (the last
 // background report, never a fresh check), /metrics (Prometheus text) and /api/alerts (ops).
+import Server
 import HTTP
 import Hub
 import Observability
@@ -7,7 +8,7 @@ import Prometheus
 import Reactor
 import Store
 
-struct OpsRoutes {
+public struct OpsRoutes {
     let health: HealthMonitor
     let alerts: AlertMonitor
     let registry: PrometheusCollectorRegistry
@@ -15,9 +16,21 @@ struct OpsRoutes {
     let hub: any HubStatistics
     let writer: StoreWriter
     let server: Server
-    let credentials: Credentials
+    let auth: Authenticator
 
-    func register(on server: Server) {
+    public init(health: HealthMonitor, alerts: AlertMonitor, registry: PrometheusCollectorRegistry, metrics: SwitchboardMetrics,
+                hub: any HubStatistics, writer: StoreWriter, server: Server, auth: Authenticator) {
+        self.health = health
+        self.alerts = alerts
+        self.registry = registry
+        self.metrics = metrics
+        self.hub = hub
+        self.writer = writer
+        self.server = server
+        self.auth = auth
+    }
+
+    public func register(on server: Server) {
         // Built once: liveness probes (and HTTP benchmarks) hit this path at high rates.
         let live = HTTPResponse.json(200, #"{"status":"ok"}"#)
         server.addRoute(.get, "/health/live") { _ in .response(live) }
@@ -68,15 +81,7 @@ struct OpsRoutes {
 
     /// The firing alerts, oldest first: `{"alerts":[...]}`. Ops token or the API key.
     func listAlerts(_ ctx: RequestContext) -> RouteResult {
-        let auth = ctx.request.headers["Authorization"]
-        if !credentials.isAPIKey(auth) {
-            guard let bearer = Credentials.bearer(auth) else { return .failure(.unauthorized("Authorization: Bearer <ops token or API key> required")) }
-            switch AccessToken.verify(bearer, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
-            case .failure(let e): return .failure(.unauthorized("token rejected: \(e.code)"))
-            case .success(let claims):
-                guard claims.role == .ops else { return .failure(.forbidden("alerts need the ops role")) }
-            }
-        }
+        if let e = auth.authorize(ctx.request, roles: [.ops]) { return .failure(e) }
         var out: [UInt8] = Array(#"{"alerts":["#.utf8)
         for (i, a) in alerts.firing.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }

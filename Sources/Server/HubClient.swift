@@ -3,7 +3,6 @@
 import Hub
 import JSON
 import Reactor
-import Server
 import WebSocket
 
 final class HubClient: WebSocketEndpoint, HubSubscriber {

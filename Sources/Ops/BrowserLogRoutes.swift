@@ -1,6 +1,7 @@
 // POST /api/logging/batch: the browser's console lines become server log lines with
 // source "frontend", bounded per request (500 entries, 1 MiB, 8 KiB per message) and per
 // client IP (a token bucket: one token per entry, 429 with Retry-After when empty).
+import Server
 import HTTP
 import JSON
 import Logging
@@ -9,7 +10,7 @@ import Reactor
 import Resilience
 import Synchronization
 
-final class BrowserLogRoutes: Sendable {
+public final class BrowserLogRoutes: Sendable {
     let logger: Logger
     let metrics: SwitchboardMetrics
     let ratePerSecond: Double
@@ -18,14 +19,14 @@ final class BrowserLogRoutes: Sendable {
     /// Client IPs remembered at once; past this, full buckets (idle clients) are forgotten.
     static let maxTrackedClients = 10_000
 
-    init(logger: Logger, metrics: SwitchboardMetrics, ratePerSecond: Double, burst: Double) {
+    public init(logger: Logger, metrics: SwitchboardMetrics, ratePerSecond: Double, burst: Double) {
         self.logger = logger
         self.metrics = metrics
         self.ratePerSecond = ratePerSecond
         self.burst = burst
     }
 
-    func register(on server: Server) {
+    public func register(on server: Server) {
         server.addRoute(.post, "/api/logging/batch") { ctx in self.receive(ctx) }
     }
 

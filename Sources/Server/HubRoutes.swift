@@ -4,18 +4,23 @@ import HTTP
 import Hub
 import JSON
 import Reactor
-import Server
 
-struct HubRoutes {
+public struct HubRoutes {
     /// Subscriptions of /ws connections.
     let fanout: HubFanout
     /// Where POST /api/publish goes (the in-process hub today, a backplane later).
     let publisher: any EventPublisher
-    let credentials: Credentials
+    let auth: Authenticator
     /// Events per POST /api/publish.
     static let maxEventsPerRequest = 1000
 
-    func register(on server: Server) {
+    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator) {
+        self.fanout = fanout
+        self.publisher = publisher
+        self.auth = auth
+    }
+
+    public func register(on server: Server) {
         server.addRoute(.get, "/ws") { ctx in self.upgrade(ctx) }
         server.addRoute(.post, "/api/publish") { ctx in self.publish(ctx) }
     }
@@ -23,22 +28,22 @@ struct HubRoutes {
     /// `GET /ws?token=<jwt>` or `Authorization: Bearer <jwt>`: 401 before the upgrade when the
     /// token is missing, malformed, wrongly signed or expired.
     func upgrade(_ ctx: RequestContext) -> RouteResult {
-        let token = ctx.request.queryValue("token") ?? Credentials.bearer(ctx.request.headers["Authorization"])
+        let token = ctx.request.queryValue("token") ?? Authenticator.bearer(ctx.request.headers["Authorization"])
         guard let token, !token.isEmpty else {
             return .failure(.unauthorized("a token is required (?token= or Authorization: Bearer)"))
         }
         let claims: TokenClaims
-        switch AccessToken.verify(token, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
+        switch auth.verify(token: token) {
         case .success(let c): claims = c
-        case .failure(let e): return .failure(.unauthorized("token rejected: \(e.code)"))
+        case .failure(let e): return .failure(e)
         }
-        return Application.upgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop))
+        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop))
     }
 
     /// Body `{"topic","type","data"}` or an array of those → 202 `{"results":[{"topic","seq"}]}`.
     /// The whole request is validated before anything is published, so a bad item publishes nothing.
     func publish(_ ctx: RequestContext) -> RouteResult {
-        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+        guard auth.isAPIKey(ctx.request.headers["Authorization"]) else {
             return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
         }
         let body: JSONValue
@@ -72,9 +77,7 @@ struct HubRoutes {
             guard let data = item["data"] else { return .failure(.badRequest("\(at)data is missing")) }
             events.append(OutgoingEvent(topic: topic, type: type, data: JSONWriter.encode(data)))
         }
-        var meta: [UInt8] = Array(#"{"correlation_id":"#.utf8)
-        JSONWriter.appendString(ctx.requestID, to: &meta)
-        meta.append(UInt8(ascii: "}"))
+        let meta = EventMeta.correlation(ctx.requestID)
         for i in events.indices { events[i].meta = meta }
         let seqs: [Int64]
         switch publisher.publish(events, as: .external) {

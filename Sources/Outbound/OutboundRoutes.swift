@@ -6,36 +6,35 @@ import HTTP
 import Hub
 import JSON
 import Reactor
+import Server
 import Store
 import WhatsApp
 
-struct OutboundRoutes {
+public struct OutboundRoutes {
     let reader: StoreReader
     let writer: StoreWriter
     let hub: any EventPublisher
-    let credentials: Credentials
+    let auth: Authenticator
     /// nil when no access token is configured: sending is off (503).
     let sender: OutboundSender?
     let defaultPhoneNumberID: String?
 
+    public init(reader: StoreReader, writer: StoreWriter, hub: any EventPublisher, auth: Authenticator, sender: OutboundSender?,
+                defaultPhoneNumberID: String?) {
+        self.reader = reader
+        self.writer = writer
+        self.hub = hub
+        self.auth = auth
+        self.sender = sender
+        self.defaultPhoneNumberID = defaultPhoneNumberID
+    }
+
     static let maxIdempotencyKeyBytes = 255
 
-    func register(on server: Server) {
+    public func register(on server: Server) {
         server.addRoute(.post, "/api/messages") { ctx in self.send(ctx) }
         server.addRoute(.get, "/api/messages/{id}") { ctx in self.show(ctx) }
         server.addRoute(.post, "/api/messages/{wamid}/read") { ctx in self.markRead(ctx) }
-    }
-
-    /// The API key, or a token with role agent or service (ops may read a message's state).
-    func authorize(_ ctx: RequestContext, roles: Set<Role>) -> APIError? {
-        let auth = ctx.request.headers["Authorization"]
-        if credentials.isAPIKey(auth) { return nil }
-        guard let bearer = Credentials.bearer(auth) else { return .unauthorized("Authorization: Bearer <token> required") }
-        switch AccessToken.verify(bearer, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
-        case .failure(let e): return .unauthorized("token rejected: \(e.code)")
-        case .success(let claims):
-            return roles.contains(claims.role) ? nil : .forbidden("role \(claims.role.rawValue) may not do this")
-        }
     }
 
     static let notConfigured = APIError(status: 503, code: "outbound_not_configured",
@@ -44,7 +43,7 @@ struct OutboundRoutes {
     // MARK: POST /api/messages
 
     func send(_ ctx: RequestContext) -> RouteResult {
-        if let e = authorize(ctx, roles: [.agent, .service]) { return .failure(e) }
+        if let e = auth.authorize(ctx.request, roles: [.agent, .service]) { return .failure(e) }
         guard let sender else { return .failure(Self.notConfigured) }
         let request: OutboundRequest
         switch OutboundRequest.parse(body: ctx.request.body, defaultPhoneNumberID: defaultPhoneNumberID,
@@ -60,7 +59,7 @@ struct OutboundRoutes {
             preview: request.preview, idempotencyKey: request.idempotencyKey, correlationID: ctx.requestID)
         let sink = ctx.sink
         let hub = self.hub
-        let meta = InboxProcessor.meta(ctx.requestID)
+        let meta = EventMeta.correlation(ctx.requestID)
         writer.submit({ db in
             try OutboxStore.enqueue(db, message, nowMs: MonotonicTime.wallMilliseconds())
         }, completion: { result in
@@ -79,7 +78,7 @@ struct OutboundRoutes {
                 }
                 sink.respond(Self.accepted(row, replayed: true))
             case .failure(let e):
-                sink.fail(ConversationRoutes.storeError(e))
+                sink.fail(.storeFailure(code: e.code, message: e.message))
             }
         })
         return .deferred
@@ -97,7 +96,7 @@ struct OutboundRoutes {
     // MARK: GET /api/messages/{id}
 
     func show(_ ctx: RequestContext) -> RouteResult {
-        if let e = authorize(ctx, roles: [.agent, .service, .ops]) { return .failure(e) }
+        if let e = auth.authorize(ctx.request, roles: [.agent, .service, .ops]) { return .failure(e) }
         let id = ctx.params["id"] ?? ""
         guard !id.isEmpty, id.utf8.count <= 64 else { return .failure(.notFound("no message \(id)")) }
         let sink = ctx.sink
@@ -110,7 +109,7 @@ struct OutboundRoutes {
             case .success(.none):
                 sink.fail(.notFound("no message \(id)"))
             case .failure(let e):
-                sink.fail(ConversationRoutes.storeError(e))
+                sink.fail(.storeFailure(code: e.code, message: e.message))
             }
         })
         return .deferred
@@ -150,7 +149,7 @@ struct OutboundRoutes {
     // MARK: POST /api/messages/{wamid}/read
 
     func markRead(_ ctx: RequestContext) -> RouteResult {
-        if let e = authorize(ctx, roles: [.agent, .service]) { return .failure(e) }
+        if let e = auth.authorize(ctx.request, roles: [.agent, .service]) { return .failure(e) }
         guard let sender else { return .failure(Self.notConfigured) }
         let wamid = ctx.params["wamid"] ?? ""
         guard wamid.hasPrefix("wamid."), wamid.utf8.count > 6, wamid.utf8.count <= 256 else {
@@ -187,7 +186,7 @@ struct OutboundRequest: Sendable {
     static func parse(body: [UInt8], defaultPhoneNumberID: String?, idempotencyKey rawKey: String?) -> Result<OutboundRequest, APIError> {
         var key: String?
         if let rawKey {
-            let trimmed = rawKey.trimmingSpaces()
+            let trimmed = rawKey.trimmingOptionalWhitespace()
             guard !trimmed.isEmpty, trimmed.utf8.count <= OutboundRoutes.maxIdempotencyKeyBytes,
                   trimmed.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) else {
                 return .failure(APIError(status: 400, code: "invalid",

@@ -21,9 +21,17 @@ public struct APIError: Error, Sendable {
     public static func badRequest(_ message: String) -> APIError { APIError(status: 400, code: "bad_request", message: message) }
     public static func unauthorized(_ message: String = "missing or invalid credentials") -> APIError { APIError(status: 401, code: "unauthorized", message: message) }
     public static func forbidden(_ message: String) -> APIError { APIError(status: 403, code: "forbidden", message: message) }
+    /// A store failure as a safe answer (codes of the Store module's StoreError): a bad cursor
+    /// is the caller's mistake, a busy store is worth a retry, anything else is ours.
+    public static func storeFailure(code: String, message: String) -> APIError {
+        if code == "bad_cursor" || (code == "job_error" && message.contains("ConversationsError")) { return .badRequest("before is not a valid cursor") }
+        if code == "busy" || code == "overloaded" { return APIError(status: 503, code: "store_busy", message: "the store is busy; retry") }
+        return .internalError
+    }
+
     public static let internalError = APIError(status: 500, code: "internal_error", message: "internal error; see the server log with this request id")
 
-    func response(requestID: String) -> HTTPResponse {
+    package func response(requestID: String) -> HTTPResponse {
         var body: [UInt8] = []
         body.reserveCapacity(96 + message.utf8.count)
         body.append(contentsOf: #"{"error":{"code":"#.utf8)
@@ -41,14 +49,14 @@ public struct APIError: Error, Sendable {
 }
 
 extension HTTPResponse {
-    static func json(_ status: Int, _ body: String, headers extra: [(String, String)] = []) -> HTTPResponse {
+    package static func json(_ status: Int, _ body: String, headers extra: [(String, String)] = []) -> HTTPResponse {
         var h = HTTPHeaders()
         h.add("Content-Type", "application/json")
         for (k, v) in extra { h.add(k, v) }
         return HTTPResponse(status: status, headers: h, body: Array(body.utf8))
     }
 
-    static func text(_ status: Int, _ body: String) -> HTTPResponse {
+    package static func text(_ status: Int, _ body: String) -> HTTPResponse {
         var h = HTTPHeaders()
         h.add("Content-Type", "text/plain; charset=utf-8")
         return HTTPResponse(status: status, headers: h, body: Array(body.utf8))

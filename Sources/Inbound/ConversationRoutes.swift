@@ -6,16 +6,25 @@ import HTTP
 import Hub
 import JSON
 import Reactor
+import Server
 import Store
 
-struct ConversationRoutes {
+public struct ConversationRoutes {
     let reader: StoreReader
     let writer: StoreWriter
     let hub: any EventPublisher
-    let credentials: Credentials
+    let auth: Authenticator
     let processor: InboxProcessor
 
-    func register(on server: Server) {
+    public init(reader: StoreReader, writer: StoreWriter, hub: any EventPublisher, auth: Authenticator, processor: InboxProcessor) {
+        self.reader = reader
+        self.writer = writer
+        self.hub = hub
+        self.auth = auth
+        self.processor = processor
+    }
+
+    public func register(on server: Server) {
         server.addRoute(.get, "/api/conversations") { ctx in self.list(ctx) }
         server.addRoute(.get, "/api/conversations/{wa_id}/messages") { ctx in self.messages(ctx) }
         server.addRoute(.post, "/api/conversations/{wa_id}/read") { ctx in self.markRead(ctx) }
@@ -25,23 +34,8 @@ struct ConversationRoutes {
 
     // MARK: access
 
-    enum Caller { case apiKey, token(TokenClaims) }
-
-    /// A bearer that is either the API key or a valid agent/ops token.
-    func caller(_ ctx: RequestContext) -> Result<Caller, APIError> {
-        let auth = ctx.request.headers["Authorization"]
-        if credentials.isAPIKey(auth) { return .success(.apiKey) }
-        guard let bearer = Credentials.bearer(auth) else { return .failure(.unauthorized("Authorization: Bearer <token> required")) }
-        switch AccessToken.verify(bearer, secret: credentials.tokenSecret, now: MonotonicTime.wallMilliseconds() / 1000) {
-        case .failure(let e): return .failure(.unauthorized("token rejected: \(e.code)"))
-        case .success(let claims):
-            guard claims.role == .agent || claims.role == .ops else { return .failure(.forbidden("role \(claims.role.rawValue) may not read conversations")) }
-            return .success(.token(claims))
-        }
-    }
-
     func authorize(_ ctx: RequestContext, topic: String) -> APIError? {
-        switch caller(ctx) {
+        switch auth.caller(ctx.request, roles: [.agent, .ops]) {
         case .failure(let e): return e
         case .success(.apiKey): return nil
         case .success(.token(let claims)):
@@ -91,7 +85,7 @@ struct ConversationRoutes {
         if let e = authorize(ctx, topic: "conversation." + waID) { return .failure(e) }
         let sink = ctx.sink
         let hub = self.hub
-        let meta = InboxProcessor.meta(ctx.requestID)
+        let meta = EventMeta.correlation(ctx.requestID)
         writer.submit({ db in
             try ConversationQueries.markRead(db, waID: waID, nowMs: MonotonicTime.wallMilliseconds())
         }, completion: { result in
@@ -111,7 +105,7 @@ struct ConversationRoutes {
     // MARK: dead letters
 
     func deadLetters(_ ctx: RequestContext) -> RouteResult {
-        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+        guard auth.isAPIKey(ctx.request.headers["Authorization"]) else {
             return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
         }
         let includeReplayed = ctx.request.queryValue("include_replayed") == "true"
@@ -131,7 +125,7 @@ struct ConversationRoutes {
     }
 
     func replay(_ ctx: RequestContext) -> RouteResult {
-        guard credentials.isAPIKey(ctx.request.headers["Authorization"]) else {
+        guard auth.isAPIKey(ctx.request.headers["Authorization"]) else {
             return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
         }
         guard let id = Int64(ctx.params["id"] ?? ""), id > 0 else { return .failure(.badRequest("id must be a positive integer")) }
@@ -178,10 +172,5 @@ struct ConversationRoutes {
         }
     }
 
-    /// Store failures become safe API errors; a bad cursor is the caller's mistake.
-    static func storeError(_ e: StoreError) -> APIError {
-        if e.code == "bad_cursor" || (e.code == "job_error" && e.message.contains("ConversationsError")) { return .badRequest("before is not a valid cursor") }
-        if e.code == "busy" || e.code == "overloaded" { return APIError(status: 503, code: "store_busy", message: "the store is busy; retry") }
-        return .internalError
-    }
+    static func storeError(_ e: StoreError) -> APIError { .storeFailure(code: e.code, message: e.message) }
 }

@@ -8,7 +8,7 @@ import Logging
 import Observability
 import Store
 
-final class AlertMonitor: @unchecked Sendable {
+public final class AlertMonitor: @unchecked Sendable {
     // `engine`, `stopped`, `wakeEarly` are guarded by `lock`; `last*` belong to the thread.
     private let reader: StoreReader
     private let hub: any EventPublisher
@@ -29,7 +29,7 @@ final class AlertMonitor: @unchecked Sendable {
     private var lastSignatureFailures = 0
     static let topic = "alerts"
 
-    init(reader: StoreReader, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
+    public init(reader: StoreReader, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
         self.reader = reader
         self.hub = hub
@@ -45,7 +45,7 @@ final class AlertMonitor: @unchecked Sendable {
 
     var firing: [Alert] { lock.lock(); defer { lock.unlock() }; return engine.firing }
 
-    func start() {
+    public func start() {
         lastAtMs = RFC3339.nowMilliseconds()
         let t = Thread { [self] in
             while true {
@@ -62,12 +62,12 @@ final class AlertMonitor: @unchecked Sendable {
         t.start()
     }
 
-    func stop() {
+    public func stop() {
         lock.lock(); stopped = true; lock.signal(); lock.unlock()
     }
 
     /// Something alert-worthy just happened (a dead letter): evaluate now, not at the next tick.
-    func evaluateSoon() {
+    public func evaluateSoon() {
         lock.lock(); wakeEarly = true; lock.signal(); lock.unlock()
     }
 

@@ -2,6 +2,7 @@
 // must not block: slow work is deferred and answered later through `ResponseSink`.
 import HTTP
 import Reactor
+import WebSocket
 
 public struct RequestContext {
     public let request: HTTPRequest
@@ -67,4 +68,16 @@ public protocol WebSocketPeer: AnyObject {
     /// Drops queued output that has not started to go out, then closes with `code`: for a slow
     /// consumer, whose queue would otherwise delay the close frame indefinitely.
     func closeDiscardingOutput(code: UInt16, reason: String)
+}
+
+/// Validates a WebSocket upgrade request and answers it with `endpoint`: 400 for a bad upgrade,
+/// 426 for another WebSocket version.
+public func webSocketUpgrade(_ ctx: RequestContext, to endpoint: WebSocketEndpoint) -> RouteResult {
+    let r = ctx.request
+    switch WebSocketHandshake.validate(method: r.method.name, versionMinor: r.versionMinor, header: { r.headers[$0] }) {
+    case .success(let accept):
+        return .webSocket(accept: accept, endpoint: endpoint)
+    case .failure(let e):
+        return .failure(APIError(status: e.status, code: e.code, message: e.message, headers: e.headers))
+    }
 }

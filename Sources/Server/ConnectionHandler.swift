@@ -198,14 +198,14 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
             if parser.headersComplete { disarmHeaderTimer() }
             return
         }
-        let ns = UInt64(server.config.headerTimeoutSeconds * 1e9)
+        let ns = UInt64(server.settings.headerTimeoutSeconds * 1e9)
         headerTimer = loop.schedule(afterNanoseconds: ns) { [weak self] in
             guard let self else { return }
             self.headerTimer = nil
             if self.mode == .http && self.parser.isMidRequest && !self.parser.headersComplete {
                 // Slowloris: headers did not arrive in time. 408 and close.
                 self.closeAfterResponse = true
-                let e = APIError(status: 408, code: "request_timeout", message: "request headers not received within \(Int(self.server.config.headerTimeoutSeconds)) s")
+                let e = APIError(status: 408, code: "request_timeout", message: "request headers not received within \(Int(self.server.settings.headerTimeoutSeconds)) s")
                 self.write(e.response(requestID: Server.generateRequestID()), keepAlive: false, head: false)
             }
         }
@@ -219,7 +219,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     /// so busy connections do not reschedule a timer per request.
     private func armIdleTimer() {
         guard idleTimer == nil else { return }
-        let timeout = mode == .webSocket ? server.config.wsIdleTimeoutSeconds : server.config.idleTimeoutSeconds
+        let timeout = mode == .webSocket ? server.settings.wsIdleTimeoutSeconds : server.settings.idleTimeoutSeconds
         let ns = UInt64(timeout * 1e9)
         let due = lastActivity &+ ns
         let now = MonotonicTime.nanoseconds()
@@ -305,7 +305,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     }
 
     private func schedulePing() {
-        let ns = UInt64(server.config.wsPingIntervalSeconds * 1e9)
+        let ns = UInt64(server.settings.wsPingIntervalSeconds * 1e9)
         pingTimer = loop.schedule(afterNanoseconds: ns) { [weak self] in
             guard let self, !self.connection.isClosed, !self.closeSent else { return }
             // Ping only a quiet peer: traffic already proves it is alive.

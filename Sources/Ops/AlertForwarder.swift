@@ -8,7 +8,7 @@ import Logging
 import Resilience
 import WhatsApp
 
-final class AlertForwarder: @unchecked Sendable {
+public final class AlertForwarder: @unchecked Sendable {
     // `queue` and `stopped` are guarded by `lock`; the curl handle lives on the thread only.
     private let url: String
     private let logger: Logger
@@ -19,7 +19,7 @@ final class AlertForwarder: @unchecked Sendable {
     static let maxQueued = 100
     static let timeoutMs = 5000
 
-    init(url: String, logger: Logger) {
+    public init(url: String, logger: Logger) {
         self.url = url
         self.logger = logger
         _ = GraphClient.globalInit()
@@ -35,7 +35,7 @@ final class AlertForwarder: @unchecked Sendable {
         lock.unlock()
     }
 
-    func stop() {
+    public func stop() {
         lock.lock(); stopped = true; lock.signal(); lock.unlock()
     }
 

@@ -1,49 +1,7 @@
-// The outbound sender's settings (Graph API endpoint and credentials, retries, breaker, pacing)
-// and their rows in the one SWITCHBOARD_* settings table.
-import Resilience
+// The outbound sender's rows in the one SWITCHBOARD_* settings table.
+import Outbound
 
-public struct OutboundSettings: Sendable {
-    public var graphBaseURL = "https://graph.facebook.com"
-    public var graphAPIVersion = "v21.0"
-    /// Unset: POST /api/messages answers 503 outbound_not_configured and nothing is sent.
-    public var accessToken: String? = nil
-    /// The sending number used when a request names no `phone_number_id`.
-    public var defaultPhoneNumberID: String? = nil
-    public var sendMaxAttempts = BackoffPolicy.defaultMaxAttempts
-    public var breakerFailures = 5
-    public var breakerOpenSeconds = 30.0
-    public var sendRatePerSecond = 80.0
-    /// 0 turns per-recipient pacing off (benchmarks).
-    public var pairIntervalMs = 6000
-    public var pairBurst = 2.0
-    /// Off: a transient failure fails the message at once (run-time switch of issue 6).
-    public var retriesEnabled = true
-    /// Off: no breaker; every due message is tried whatever the upstream's health.
-    public var breakerEnabled = true
-    public var graphConnectTimeoutMs = 5000
-    public var graphTimeoutMs = 15000
-
-    public init() {}
-
-    /// The Resilience policies these settings describe.
-    public var resilience: ResilienceSettings {
-        var r = ResilienceSettings()
-        r.backoff.maxAttempts = sendMaxAttempts
-        r.breaker.consecutiveFailureThreshold = breakerFailures
-        r.breaker.openDuration = max(TimeSpan.seconds(breakerOpenSeconds), 1)
-        r.sendRatePerSecond = sendRatePerSecond
-        r.pairInterval = TimeSpan.milliseconds(UInt64(max(pairIntervalMs, 0)))
-        return r
-    }
-
-    static func onOff(_ v: String) -> Bool? {
-        switch v.lowercased() {
-        case "on", "true", "1", "yes": return true
-        case "off", "false", "0", "no": return false
-        default: return nil
-        }
-    }
-
+extension OutboundSettings {
     static let settings: [Configuration.Setting] = [
         .init(env: "SWITCHBOARD_GRAPH_BASE_URL", flag: nil, help: "Graph API base URL (tests point it at fake_graph)") { c, v in
             let lower = v.lowercased()
@@ -64,7 +22,7 @@ public struct OutboundSettings: Sendable {
             c.outbound.accessToken = v; return nil
         },
         .init(env: "SWITCHBOARD_WA_PHONE_NUMBER_ID", flag: nil, help: "default sending phone number id (a request may name another with phone_number_id)") { c, v in
-            guard isPhoneNumberID(v) else { return "expected 1-32 digits" }
+            guard OutboundSettings.isPhoneNumberID(v) else { return "expected 1-32 digits" }
             c.outbound.defaultPhoneNumberID = v; return nil
         },
         .init(env: "SWITCHBOARD_SEND_MAX_ATTEMPTS", flag: nil, help: "attempts per outbound message before it fails (transient errors)") { c, v in
@@ -88,11 +46,11 @@ public struct OutboundSettings: Sendable {
             c.outbound.pairIntervalMs = n; return nil
         },
         .init(env: "SWITCHBOARD_SEND_RETRIES", flag: nil, help: "on|off: retry transient send failures (off: they fail at once)") { c, v in
-            guard let b = onOff(v) else { return "expected on or off" }
+            guard let b = Configuration.onOff(v) else { return "expected on or off" }
             c.outbound.retriesEnabled = b; return nil
         },
         .init(env: "SWITCHBOARD_BREAKER", flag: nil, help: "on|off: the circuit breaker in front of the Graph API") { c, v in
-            guard let b = onOff(v) else { return "expected on or off" }
+            guard let b = Configuration.onOff(v) else { return "expected on or off" }
             c.outbound.breakerEnabled = b; return nil
         },
         .init(env: "SWITCHBOARD_GRAPH_TIMEOUT_MS", flag: nil, help: "total time limit of one Graph API call in ms") { c, v in
@@ -103,8 +61,4 @@ public struct OutboundSettings: Sendable {
         },
     ]
 
-    /// Graph phone number ids are numeric; anything else could change the request path.
-    static func isPhoneNumberID(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 32 && s.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-    }
 }

@@ -4,18 +4,48 @@ import HTTP
 import Logging
 import Observability
 import Reactor
+import Server
 import Store
 import WhatsApp
 
-struct WebhookRoutes {
-    let config: Configuration
+/// What the webhook endpoint needs from the configuration.
+public struct WebhookSettings: Sendable {
+    /// SWITCHBOARD_WA_VERIFY_TOKEN: answers Meta's GET verification handshake.
+    public var verifyToken: String?
+    /// SWITCHBOARD_WA_APP_SECRET: key of X-Hub-Signature-256; unset refuses deliveries with 503.
+    public var appSecret: String?
+    public var maxBodyBytes: Int
+    /// Off: answer 200 only after the row was processed (SWITCHBOARD_ASYNC_WEBHOOKS=off).
+    public var asyncProcessing: Bool
+
+    public init(verifyToken: String?, appSecret: String?, maxBodyBytes: Int, asyncProcessing: Bool) {
+        self.verifyToken = verifyToken
+        self.appSecret = appSecret
+        self.maxBodyBytes = maxBodyBytes
+        self.asyncProcessing = asyncProcessing
+    }
+}
+
+public struct WebhookRoutes {
+    let settings: WebhookSettings
     let writer: StoreWriter
     let processor: InboxProcessor
     let logger: Logger
     let metrics: SwitchboardMetrics
-    let traffic: TrafficCounters
+    /// Told about every delivery whose signature did not verify (the alert rules count them).
+    let onSignatureFailure: @Sendable () -> Void
 
-    func register(on server: Server) {
+    public init(settings: WebhookSettings, writer: StoreWriter, processor: InboxProcessor, logger: Logger,
+                metrics: SwitchboardMetrics, onSignatureFailure: @escaping @Sendable () -> Void) {
+        self.settings = settings
+        self.writer = writer
+        self.processor = processor
+        self.logger = logger
+        self.metrics = metrics
+        self.onSignatureFailure = onSignatureFailure
+    }
+
+    public func register(on server: Server) {
         server.addRoute(.get, "/webhooks/whatsapp") { ctx in self.verify(ctx) }
         server.addRoute(.post, "/webhooks/whatsapp") { ctx in self.receive(ctx) }
     }
@@ -23,7 +53,7 @@ struct WebhookRoutes {
     /// `hub.mode=subscribe&hub.verify_token=...&hub.challenge=...` → 200 with the bare challenge.
     func verify(_ ctx: RequestContext) -> RouteResult {
         let q = ctx.request
-        if let expected = config.waVerifyToken,
+        if let expected = settings.verifyToken,
            let challenge = VerifyHandshake.check(mode: q.queryValue("hub.mode"), token: q.queryValue("hub.verify_token"),
                                                  challenge: q.queryValue("hub.challenge"), expected: expected) {
             return .response(.text(200, challenge))
@@ -33,15 +63,15 @@ struct WebhookRoutes {
 
     func receive(_ ctx: RequestContext) -> RouteResult {
         metrics.webhooksReceived.increment()
-        guard let secret = config.waAppSecret else {
+        guard let secret = settings.appSecret else {
             metrics.webhookRejected("not_configured").increment()
             // Fail closed: without the app secret nothing can be verified, so nothing is stored.
             return .failure(APIError(status: 503, code: "webhook_not_configured", message: "SWITCHBOARD_WA_APP_SECRET is not set"))
         }
         let body = ctx.request.body
-        guard body.count <= config.webhookMaxBodyBytes else {
+        guard body.count <= settings.maxBodyBytes else {
             metrics.webhookRejected("too_large").increment()
-            return .failure(APIError(status: 413, code: "payload_too_large", message: "webhook bodies are limited to \(config.webhookMaxBodyBytes) bytes"))
+            return .failure(APIError(status: 413, code: "payload_too_large", message: "webhook bodies are limited to \(settings.maxBodyBytes) bytes"))
         }
         let header = ctx.request.headers[WebhookSignature.headerName]
         switch WebhookSignature.verify(body: body, header: header, appSecret: Array(secret.utf8)) {
@@ -49,11 +79,11 @@ struct WebhookRoutes {
             metrics.webhooksVerified.increment()
         case .missing:
             metrics.webhookRejected("missing_signature").increment()
-            traffic.signatureFailures.add(1, ordering: .relaxed)
+            onSignatureFailure()
             return .failure(APIError(status: 401, code: "missing_signature", message: "X-Hub-Signature-256 is required"))
         case .malformed, .mismatch:
             metrics.webhookRejected("invalid_signature").increment()
-            traffic.signatureFailures.add(1, ordering: .relaxed)
+            onSignatureFailure()
             logger.warning("webhook signature rejected", metadata: ["correlation_id": "\(ctx.requestID)", "http.peer": "\(ctx.peer)"])
             return .failure(APIError(status: 401, code: "invalid_signature", message: "X-Hub-Signature-256 does not match the body"))
         }
@@ -63,7 +93,7 @@ struct WebhookRoutes {
         let sink = ctx.sink
         let processor = self.processor
         let logger = self.logger
-        let processBeforeAnswer = !config.observability.asyncWebhooks
+        let processBeforeAnswer = !settings.asyncProcessing
         writer.submit({ db in
             try InboxStore.append(db, body: body, signature: signature, correlationID: correlationID, receivedAtMs: receivedAt)
         }, completion: { result in

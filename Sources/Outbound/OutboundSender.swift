@@ -6,6 +6,7 @@
 // (or a crash between Graph's answer and our commit of the wamid) may have been accepted, and is
 // sent again: the customer can then get that one message twice. Every other path sends a message
 // at most once; a row with a stored wamid is never sent again.
+import Server
 import Foundation
 import Hub
 import Logging
@@ -15,7 +16,7 @@ import Store
 import WhatsApp
 import Conversations
 
-final class OutboundSender: @unchecked Sendable {
+public final class OutboundSender: @unchecked Sendable {
     // @unchecked Sendable: `planner` and `clock` are touched only by the sender thread;
     // `finished`, `inFlight`, `released`, `wakeRequested`, `stopping`, `threadDone` and
     // `breakerSnapshot` only under `condition`.
@@ -41,7 +42,7 @@ final class OutboundSender: @unchecked Sendable {
     /// Sends handed to Graph at once (GraphClient runs up to 64 transfers; more wait in its queue).
     static let maxInFlight = 256
 
-    init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: any EventPublisher, logger: Logger) {
+    public init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: any EventPublisher, logger: Logger) {
         self.settings = settings
         self.writer = writer
         self.reader = reader
@@ -55,7 +56,7 @@ final class OutboundSender: @unchecked Sendable {
     }
 
     /// Resumes what a crash or stop left behind, then starts the thread.
-    func start() {
+    public func start() {
         let nowMs = MonotonicTime.wallMilliseconds()
         do {
             let (resent, closed) = try writer.submitAndWait { db in try OutboxStore.resumeOnStartup(db, nowMs: nowMs) }
@@ -72,11 +73,11 @@ final class OutboundSender: @unchecked Sendable {
     }
 
     /// Health and metrics hooks; set before `start()`, called on the sender thread.
-    var observer: OutboundObserver?
+    public var observer: OutboundObserver?
 
     /// The Graph breaker's state as of its last transition, for health checks and metrics
     /// (any thread): "closed", "open" or "half_open".
-    var breakerState: BreakerState {
+    public var breakerState: BreakerState {
         condition.lock()
         defer { condition.unlock() }
         return breakerSnapshot
@@ -92,7 +93,7 @@ final class OutboundSender: @unchecked Sendable {
 
     /// Stops taking rows, lets the Graph client finish (in-flight calls end as transient
     /// failures and are written back as retries), then waits for the thread.
-    func stop() {
+    public func stop() {
         condition.lock()
         stopping = true
         condition.signal()
@@ -209,7 +210,7 @@ final class OutboundSender: @unchecked Sendable {
         let nowMs = MonotonicTime.wallMilliseconds()
         let hub = self.hub
         let logger = self.logger
-        let meta = InboxProcessor.meta(row.correlationID ?? "")
+        let meta = EventMeta.correlation(row.correlationID ?? "")
         let logMeta: Logger.Metadata = ["correlation_id": "\(row.correlationID ?? "")", "outbox.id": "\(row.id)", "to": "\(row.toWaID)"]
         switch outcome {
         case .sent(let wamid, let attempts):
@@ -297,8 +298,15 @@ final class OutboundSender: @unchecked Sendable {
 }
 
 /// What the sender reports to health checks and metrics, without knowing either.
-struct OutboundObserver: Sendable {
+public struct OutboundObserver: Sendable {
     let graphResult: @Sendable (GraphResult) -> Void
     let outcome: @Sendable (String) -> Void
     let breaker: @Sendable (BreakerState) -> Void
+
+    public init(graphResult: @escaping @Sendable (GraphResult) -> Void, outcome: @escaping @Sendable (String) -> Void,
+                breaker: @escaping @Sendable (BreakerState) -> Void) {
+        self.graphResult = graphResult
+        self.outcome = outcome
+        self.breaker = breaker
+    }
 }

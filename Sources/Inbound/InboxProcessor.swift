@@ -17,7 +17,7 @@ import Reactor
 import Store
 import WhatsApp
 
-final class InboxProcessor: @unchecked Sendable {
+public final class InboxProcessor: @unchecked Sendable {
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let writer: StoreWriter
     private let hub: any EventPublisher
@@ -25,7 +25,7 @@ final class InboxProcessor: @unchecked Sendable {
     private let logger: Logger
     private let metrics: SwitchboardMetrics?
     /// Called after a row moved to the dead-letter table (set once, before `start()`).
-    var onDeadLetter: (@Sendable () -> Void)?
+    public var onDeadLetter: (@Sendable () -> Void)?
     private let condition = NSCondition()
     /// Requests waiting for their row to be handled (SWITCHBOARD_ASYNC_WEBHOOKS=off), by inbox id;
     /// guarded by `condition`.
@@ -39,7 +39,7 @@ final class InboxProcessor: @unchecked Sendable {
     /// thread and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
 
-    init(writer: StoreWriter, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+    public init(writer: StoreWriter, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
         self.writer = writer
         self.hub = hub
@@ -47,7 +47,7 @@ final class InboxProcessor: @unchecked Sendable {
         self.logger = logger
     }
 
-    func start() {
+    public func start() {
         // Rows a crash left half-processed go back to pending; their transaction never committed.
         let now = MonotonicTime.wallMilliseconds()
         if let n = try? writer.submitAndWait({ db in try InboxStore.resetProcessingOnStartup(db, nowMs: now) }), n > 0 {
@@ -84,7 +84,7 @@ final class InboxProcessor: @unchecked Sendable {
         for w in ready { w() }
     }
 
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.signal()
@@ -195,7 +195,7 @@ final class InboxProcessor: @unchecked Sendable {
         for outcome in outcomes {
             switch outcome {
             case let .done(events, correlationID, inboxID):
-                let meta = Self.meta(correlationID)
+                let meta = EventMeta.correlation(correlationID)
                 for e in events { hub.publish(topic: e.topic, type: e.type, data: e.data, meta: meta) }
                 metrics?.inboxProcessed("done").increment()
                 logger.info("webhook processed", metadata: [
@@ -215,11 +215,4 @@ final class InboxProcessor: @unchecked Sendable {
     }
 
     struct DecodeFailure: Error, Sendable { let reason: String }
-
-    static func meta(_ correlationID: String) -> [UInt8] {
-        var m: [UInt8] = Array(#"{"correlation_id":"#.utf8)
-        JSONWriter.appendString(correlationID, to: &m)
-        m.append(UInt8(ascii: "}"))
-        return m
-    }
 }

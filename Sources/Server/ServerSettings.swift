@@ -1,0 +1,18 @@
+// What the server core needs from the configuration: listening, limits and timeouts. App's
+// Configuration fills it from the SWITCHBOARD_* settings.
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port: UInt16 = 8080
+    /// Reactor threads; 0 = number of cores.
+    public var threads = 0
+    public var maxBodyBytes = 4 << 20
+    public var headerTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 60.0
+    public var shutdownTimeoutSeconds = 10.0
+    public var corsOrigins: [String] = []
+    public var wsMaxMessageBytes = 1 << 20
+    public var wsPingIntervalSeconds = 30.0
+    public var wsIdleTimeoutSeconds = 75.0
+
+    public init() {}
+}
