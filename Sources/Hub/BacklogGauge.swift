@@ -12,10 +12,13 @@ public struct BacklogGauge<Key: Hashable>: Sendable where Key: Sendable {
     }
 
     public let stallMs: Int64
+    /// A reading subscriber with more than this queued is "behind".
+    public let behindBytes: Int
     private var progress: [Key: Progress] = [:]
 
-    public init(stallMs: Int64) {
+    public init(stallMs: Int64, behindBytes: Int) {
         self.stallMs = stallMs
+        self.behindBytes = behindBytes
     }
 
     /// One subscriber at one sweep: bytes still queued and bytes written so far (monotonic).
@@ -47,6 +50,7 @@ public struct BacklogGauge<Key: Hashable>: Sendable where Key: Sendable {
             } else {
                 reading.readingSubscribers += 1
                 reading.queuedBytes += s.queued
+                if s.queued > behindBytes { reading.behindSubscribers += 1 }
             }
         }
         progress = next
@@ -58,19 +62,23 @@ public struct BacklogGauge<Key: Hashable>: Sendable where Key: Sendable {
 public struct BacklogReading: Sendable, Equatable {
     public var queuedBytes = 0
     public var readingSubscribers = 0
+    /// Reading subscribers with more than the gauge's `behindBytes` queued.
+    public var behindSubscribers = 0
     public var stalledSubscribers = 0
 
-    public init(queuedBytes: Int = 0, readingSubscribers: Int = 0, stalledSubscribers: Int = 0) {
+    public init(queuedBytes: Int = 0, readingSubscribers: Int = 0, behindSubscribers: Int = 0, stalledSubscribers: Int = 0) {
         self.queuedBytes = queuedBytes
         self.readingSubscribers = readingSubscribers
+        self.behindSubscribers = behindSubscribers
         self.stalledSubscribers = stalledSubscribers
     }
 }
 
 /// The overload decision. Two bounds: the total backlog (work the server has promised and not
-/// yet written), and the average per reading subscriber at a quarter of the connection buffer, so
-/// that with few subscribers publishers are held back well before a reader that keeps up with
-/// the others could reach the slow-consumer bound.
+/// yet written), and most reading subscribers being behind (over a quarter of the connection
+/// buffer each), so that with few subscribers publishers are held back well before readers that
+/// keep up with each other reach the slow-consumer bound. A minority behind is not overload: it
+/// is slow consumers (a reader that just stopped is still "reading" until `stallMs` passes).
 public struct AdmissionPolicy: Sendable {
     public var maxBacklogBytes: Int
     public var maxConnectionBuffer: Int
@@ -86,11 +94,12 @@ public struct AdmissionPolicy: Sendable {
         self.init(maxBacklogBytes: settings.maxBacklogBytes, maxConnectionBuffer: settings.maxConnectionBuffer)
     }
 
+    /// Queued bytes over which a reading subscriber counts as behind.
+    public var behindBytes: Int { maxConnectionBuffer / 4 }
+
     /// `backlogBytes`: bytes queued at reading subscribers plus bytes of frames still waiting to be
-    /// handed to them; `readingSubscribers`: subscribers that are not stalled.
-    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int) -> Bool {
-        if backlogBytes > maxBacklogBytes { return true }
-        guard readingSubscribers > 0 else { return false }
-        return backlogBytes / readingSubscribers > maxConnectionBuffer / 4
+    /// handed to them; `behindSubscribers` of the `readingSubscribers` have over `behindBytes` queued.
+    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int, behindSubscribers: Int) -> Bool {
+        backlogBytes > maxBacklogBytes || (behindSubscribers > 0 && behindSubscribers * 2 > readingSubscribers)
     }
 }

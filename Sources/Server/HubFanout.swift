@@ -25,8 +25,8 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
     public init(settings: HubSettings, loops: [EventLoop], wallClockMs: @escaping @Sendable () -> Int64 = MonotonicTime.wallMilliseconds) {
         core = HubCore(settings: settings, nowMs: wallClockMs)
         self.loops = loops
-        lanes = loops.map { _ in LoopLane(stallMs: settings.stallMs) }
         admission = AdmissionPolicy(settings: settings)
+        lanes = loops.map { [admission] _ in LoopLane(stallMs: settings.stallMs, behindBytes: admission.behindBytes) }
     }
 
     // MARK: EventPublisher (any thread)
@@ -53,12 +53,13 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 
     /// Bytes queued at reading subscribers plus frames still waiting for their loop, over the bound.
     public var isOverloaded: Bool {
-        var bytes = 0, readers = 0
+        var bytes = 0, readers = 0, behind = 0
         for lane in lanes {
             bytes += lane.readingQueuedBytes.load(ordering: .relaxed) + lane.waitingBytes.load(ordering: .relaxed)
             readers += lane.readingSubscribers.load(ordering: .relaxed)
+            behind += lane.behindSubscribers.load(ordering: .relaxed)
         }
-        return admission.isOverloaded(backlogBytes: bytes, readingSubscribers: readers)
+        return admission.isOverloaded(backlogBytes: bytes, readingSubscribers: readers, behindSubscribers: behind)
     }
 
     private func waitForCapacity() {
@@ -163,6 +164,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         let reading = lane.gauge.sweep(nowMs: nowMs, samples)
         lane.readingQueuedBytes.store(reading.queuedBytes, ordering: .relaxed)
         lane.readingSubscribers.store(reading.readingSubscribers, ordering: .relaxed)
+        lane.behindSubscribers.store(reading.behindSubscribers, ordering: .relaxed)
         if reading.queuedBytes > 0 { armSweep(lane, loop: loop) }
         if !isOverloaded { capacity.signal() }
     }
@@ -222,10 +224,11 @@ private final class LoopLane: @unchecked Sendable {
     var sweepArmed = false
     let readingQueuedBytes = Atomic<Int>(0)
     let readingSubscribers = Atomic<Int>(0)
+    let behindSubscribers = Atomic<Int>(0)
     let waitingBytes = Atomic<Int>(0)
 
-    init(stallMs: Int64) {
-        gauge = BacklogGauge(stallMs: stallMs)
+    init(stallMs: Int64, behindBytes: Int) {
+        gauge = BacklogGauge(stallMs: stallMs, behindBytes: behindBytes)
     }
 }
 

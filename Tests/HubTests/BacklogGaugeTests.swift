@@ -7,26 +7,26 @@ final class BacklogGaugeTests: XCTestCase {
     typealias Sample = BacklogGauge<Int>.Sample
 
     func testQueuedBytesOfReadingSubscribersCount() {
-        var gauge = BacklogGauge<Int>(stallMs: 1000)
+        var gauge = BacklogGauge<Int>(stallMs: 1000, behindBytes: 400)
         let r = gauge.sweep(nowMs: 0, [Sample(key: 1, queued: 500, written: 0), Sample(key: 2, queued: 0, written: 0)])
-        XCTAssertEqual(r, BacklogReading(queuedBytes: 500, readingSubscribers: 2, stalledSubscribers: 0))
+        XCTAssertEqual(r, BacklogReading(queuedBytes: 500, readingSubscribers: 2, behindSubscribers: 1, stalledSubscribers: 0))
     }
 
     func testASubscriberWhoseQueueDoesNotMoveIsLeftOutAfterTheStallTime() {
-        var gauge = BacklogGauge<Int>(stallMs: 1000)
+        var gauge = BacklogGauge<Int>(stallMs: 1000, behindBytes: 400)
         _ = gauge.sweep(nowMs: 0, [Sample(key: 1, queued: 500, written: 10), Sample(key: 2, queued: 300, written: 10)])
         // Subscriber 2 keeps writing; subscriber 1 does not.
         var r = gauge.sweep(nowMs: 999, [Sample(key: 1, queued: 900, written: 10), Sample(key: 2, queued: 300, written: 20)])
         XCTAssertEqual(r.queuedBytes, 1200, "not stalled yet")
         r = gauge.sweep(nowMs: 1000, [Sample(key: 1, queued: 900, written: 10), Sample(key: 2, queued: 300, written: 30)])
-        XCTAssertEqual(r, BacklogReading(queuedBytes: 300, readingSubscribers: 1, stalledSubscribers: 1))
+        XCTAssertEqual(r, BacklogReading(queuedBytes: 300, readingSubscribers: 1, behindSubscribers: 0, stalledSubscribers: 1))
         // It reads again: it counts again.
         r = gauge.sweep(nowMs: 1005, [Sample(key: 1, queued: 800, written: 110), Sample(key: 2, queued: 300, written: 30)])
         XCTAssertEqual(r.queuedBytes, 1100)
     }
 
     func testAnEmptyQueueIsNeverStalled() {
-        var gauge = BacklogGauge<Int>(stallMs: 10)
+        var gauge = BacklogGauge<Int>(stallMs: 10, behindBytes: 400)
         _ = gauge.sweep(nowMs: 0, [Sample(key: 1, queued: 0, written: 0)])
         let r = gauge.sweep(nowMs: 10_000, [Sample(key: 1, queued: 0, written: 0)])
         XCTAssertEqual(r.stalledSubscribers, 0)
@@ -35,20 +35,23 @@ final class BacklogGaugeTests: XCTestCase {
     }
 
     func testSubscribersMissingFromASweepAreForgotten() {
-        var gauge = BacklogGauge<Int>(stallMs: 1000)
+        var gauge = BacklogGauge<Int>(stallMs: 1000, behindBytes: 400)
         _ = gauge.sweep(nowMs: 0, [Sample(key: 1, queued: 5, written: 0)])
         _ = gauge.sweep(nowMs: 10, [])
         // Back after being forgotten: its stall clock restarts.
         XCTAssertEqual(gauge.sweep(nowMs: 5000, [Sample(key: 1, queued: 5, written: 0)]).stalledSubscribers, 0)
     }
 
-    func testOverloadOnTheTotalOrOnTheAveragePerReader() {
+    func testOverloadOnTheTotalOrWhenMostReadersAreBehind() {
         let policy = AdmissionPolicy(maxBacklogBytes: 1000, maxConnectionBuffer: 400)
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 1000, readingSubscribers: 100))
-        XCTAssertTrue(policy.isOverloaded(backlogBytes: 1001, readingSubscribers: 100))
-        // Few subscribers: a quarter of the connection buffer each on average is enough.
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 200, readingSubscribers: 2))
-        XCTAssertTrue(policy.isOverloaded(backlogBytes: 202, readingSubscribers: 2))
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 0))
+        XCTAssertEqual(policy.behindBytes, 100)
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 1000, readingSubscribers: 100, behindSubscribers: 0))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 1001, readingSubscribers: 100, behindSubscribers: 0))
+        // Few subscribers, all behind: publishers outrun them.
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 202, readingSubscribers: 2, behindSubscribers: 2))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 101, readingSubscribers: 1, behindSubscribers: 1))
+        // One of two behind: a slow consumer (it gets 4008 at its bound), not overload.
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 300, readingSubscribers: 2, behindSubscribers: 1))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 0, behindSubscribers: 0))
     }
 }

@@ -217,6 +217,72 @@ def test_slow_consumer_closed_4008_others_unaffected(hub):
     assert last["seq"] == total + 1
 
 
+def test_overload_refuses_publishers_and_keeps_the_readers(hub):
+    """A publisher that outruns every subscriber gets 429 `overloaded` (and a socket publisher an
+    `overloaded` error) instead of the readers being cut with 4008; once they catch up publishing
+    is accepted again, and the reader has every accepted event."""
+    import threading
+    srv = hub(SWITCHBOARD_MAX_CONN_BUFFER=str(16 << 20), SWITCHBOARD_BATCH_WINDOW_MS="1")
+    reader, _ = sub(srv, ["inbox"], rcvbuf=65536)
+    svc = RawWS(srv.port, "/ws?token=" + jwt_helper.token(SECRET, "service", ["*"]))
+    slow = threading.Event()
+    slow.set()
+
+    def read_slowly():  # keeps reading, about 1.6 MB/s: behind, never stalled
+        while slow.is_set():
+            try:
+                reader.buf += reader.sock.recv(16384)
+            except OSError:
+                pass
+            time.sleep(0.01)
+
+    t = threading.Thread(target=read_slowly)
+    t.start()
+    try:
+        blob = "z" * 30000
+        accepted, refused = 0, None
+        for _ in range(200):
+            r = requests.post(srv.base + "/api/publish", json=[{"topic": "inbox", "type": "t", "data": blob}] * 20,
+                              headers={"Authorization": "Bearer " + API_KEY})
+            if r.status_code == 429:
+                refused = r
+                break
+            assert r.status_code == 202, r.text
+            accepted += 20
+        assert refused is not None, "never refused"
+        assert refused.headers["Retry-After"] == "1"
+        assert refused.json()["error"]["code"] == "overloaded"
+        svc.send_text(json.dumps({"op": "publish", "id": 5, "topic": "inbox", "type": "t", "data": 1}))
+        err = json.loads(svc.recv_frame()[1])
+        assert (err["op"], err["id"], err["code"]) == ("error", 5, "overloaded"), err
+    finally:
+        slow.clear()
+        t.join()
+    # The reader catches up: publishing is accepted again.
+    deadline = time.time() + 20
+    while True:
+        r = requests.post(srv.base + "/api/publish", json={"topic": "inbox", "type": "t", "data": "after"},
+                          headers={"Authorization": "Bearer " + API_KEY})
+        if r.status_code == 202:
+            break
+        assert r.status_code == 429 and time.time() < deadline, r.text
+        # drain what is there so the backlog drops
+        reader.sock.settimeout(0.2)
+        try:
+            reader.buf += reader.sock.recv(1 << 20)
+        except OSError:
+            pass
+    last = r.json()["results"][0]["seq"]
+    reader.sock.settimeout(5)
+    seqs = []
+    while not seqs or seqs[-1] < last:
+        op, p = reader.recv_frame()
+        assert op == 1, (op, p[:50])
+        seqs += [e["seq"] for e in json.loads(p)["events"]]
+    assert seqs == list(range(1, last + 1)), "the reader kept its connection and lost nothing"
+    assert last == accepted + 1
+
+
 def test_missing_and_bad_tokens_401(hub):
     srv = hub()
     for path in ["/ws", "/ws?token=garbage", "/ws?token=" + jwt_helper.token(SECRET, "agent", ["inbox"], exp=1000),
