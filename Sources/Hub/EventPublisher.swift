@@ -21,8 +21,9 @@ public struct OutgoingEvent: Sendable {
 public enum PublisherKind: Sendable {
     /// Clients over HTTP or WebSocket: refused with `overloaded` while the backlog is over its bound.
     case external
-    /// The server's own producers (inbox, outbox, health, alerts): never refused; off the reactor
-    /// loops they wait until the backlog drops, on a loop they publish at once (a loop never blocks).
+    /// The server's own producers (inbox, outbox, health, alerts): never refused. They wait for
+    /// the backlog to drop with `awaitCapacity()` on their own threads before producing more
+    /// (publishing itself never blocks: it may run on the store's writer thread).
     case `internal`
 }
 
@@ -34,8 +35,13 @@ public enum PublishOutcome: Sendable, Equatable {
 }
 
 public protocol EventPublisher: Sendable {
-    /// Publishes all of `events` or (external publishers under overload) none of them.
+    /// Publishes all of `events` or (external publishers under overload) none of them. Never blocks.
     func publish(_ events: [OutgoingEvent], as kind: PublisherKind) -> PublishOutcome
+
+    /// Blocks the calling thread while the hub is overloaded (bounded; returns at once on a
+    /// reactor loop). Internal publishers call it on their own threads before producing more, so
+    /// under overload they slow down instead of being refused.
+    func awaitCapacity()
 }
 
 extension EventPublisher {

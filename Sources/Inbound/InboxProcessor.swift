@@ -191,7 +191,9 @@ public final class InboxProcessor: @unchecked Sendable {
             _ = try? writer.submitAndWait { db in try InboxStore.resetProcessingOnStartup(db, nowMs: MonotonicTime.wallMilliseconds() + 1000) }
             return 0
         }
-        // Committed: now, and only now, tell the subscribers.
+        // Committed: now, and only now, tell the subscribers. While they are behind, this thread
+        // waits here, so the inbox (durable) holds the work instead of the hub's queues.
+        hub.awaitCapacity()
         for outcome in outcomes {
             switch outcome {
             case let .done(events, correlationID, inboxID):

@@ -106,6 +106,7 @@ public final class AlertMonitor: @unchecked Sendable {
     }
 
     private func publish(_ transition: AlertTransition) {
+        hub.awaitCapacity()
         switch transition {
         case .firing(let alert):
             hub.publish(topic: Self.topic, type: "alert.firing", data: alert.json())

@@ -98,6 +98,7 @@ public final class HealthMonitor: @unchecked Sendable {
         data.append(contentsOf: #","services":"#.utf8)
         data.append(contentsOf: report.servicesJSON())
         data.append(UInt8(ascii: "}"))
+        hub.awaitCapacity()
         hub.publish(topic: Self.topic, type: "health.changed", data: data)
         let level: Logger.Level = report.status == .ok ? .info : .warning
         logger.log(level: level, "health changed", metadata: [

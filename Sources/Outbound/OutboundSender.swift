@@ -121,6 +121,8 @@ public final class OutboundSender: @unchecked Sendable {
 
     private func run() {
         while true {
+            // Subscribers behind: send (and so publish) no more until they catch up; the outbox holds the rest.
+            hub.awaitCapacity()
             condition.lock()
             if stopping && inFlight.isEmpty && finished.isEmpty {
                 threadDone = true

@@ -31,17 +31,12 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 
     // MARK: EventPublisher (any thread)
 
-    /// External publishers are refused while the backlog is over its bound; internal ones wait
-    /// for it to drop (never on a reactor loop, which must not block).
+    /// External publishers are refused while the backlog is over its bound; internal ones are
+    /// always accepted (they hold back through `awaitCapacity()`).
     public func publish(_ events: [OutgoingEvent], as kind: PublisherKind) -> PublishOutcome {
-        if isOverloaded {
-            switch kind {
-            case .external:
-                counters.publishesRefused.add(1, ordering: .relaxed)
-                return .overloaded(retryAfterSeconds: admission.retryAfterSeconds)
-            case .internal:
-                waitForCapacity()
-            }
+        if kind == .external, isOverloaded {
+            counters.publishesRefused.add(1, ordering: .relaxed)
+            return .overloaded(retryAfterSeconds: admission.retryAfterSeconds)
         }
         let sink = LoopSink(fanout: self)
         return .published(events.map { e in
@@ -62,8 +57,10 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         return admission.isOverloaded(backlogBytes: bytes, readingSubscribers: readers, behindSubscribers: behind)
     }
 
-    private func waitForCapacity() {
-        if loops.contains(where: { $0.inEventLoop }) { return }
+    /// Waits (off the loops, which must never block) until the hub is not overloaded, at most
+    /// `maxInternalWait`.
+    public func awaitCapacity() {
+        guard isOverloaded, !loops.contains(where: { $0.inEventLoop }) else { return }
         counters.publishesDelayed.add(1, ordering: .relaxed)
         let deadline = ContinuousClock.now + Self.maxInternalWait
         capacity.wait(until: deadline) { !self.isOverloaded }
