@@ -12,15 +12,14 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private weak var peer: WebSocketPeer?
     private var expiryTimer: TimerID?
     var skipUpTo: [String: StreamPosition] = [:]
-    /// Patterns this connection holds, capped so one client cannot grow the server's indexes
-    /// (and topic table) without bound.
-    private var held = Set<TopicPattern>()
-    static let maxSubscriptions = 1000
+    /// The token's access rules and the patterns this connection holds.
+    private var gate: SubscriptionGate
 
     init(engine: HubFanout, claims: TokenClaims, loop: EventLoop) {
         self.engine = engine
         self.claims = claims
         self.loop = loop
+        gate = SubscriptionGate(claims: claims)
     }
 
     var queuedBytes: Int { peer?.queuedBytes ?? 0 }
@@ -68,16 +67,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private func handle(_ op: ClientOp) {
         switch op {
         case let .subscribe(id, topics, since):
-            if let denied = topics.first(where: { !claims.maySubscribe($0) }) {
-                sendError(id: id, code: "forbidden", message: "token does not allow \(denied.description)")
+            if let refusal = gate.admit(topics) {
+                sendError(id: id, refusal)
                 return
             }
-            let added = topics.filter { !held.contains($0) }
-            guard held.count + added.count <= Self.maxSubscriptions else {
-                sendError(id: id, code: "bad_request", message: "at most \(Self.maxSubscriptions) subscriptions per connection")
-                return
-            }
-            held.formUnion(added)
             let result = engine.subscribe(self, patterns: topics, since: since)
             var out: [UInt8] = []
             ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
@@ -85,13 +78,13 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             for frame in result.replay { peer?.sendFrame(frame) }
         case let .unsubscribe(id, topics):
             engine.unsubscribe(self, patterns: topics)
-            held.subtract(topics)
+            gate.release(topics)
             var out: [UInt8] = []
             ProtocolCodec.appendAck(id: id, to: &out)
             peer?.sendText(out)
         case let .publish(id, topic, type, data):
-            guard claims.mayPublish else {
-                sendError(id: id, code: "forbidden", message: "only tokens with role service may publish")
+            if let refusal = gate.publishRefusal {
+                sendError(id: id, refusal)
                 return
             }
             guard case .published(let seqs) = engine.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
@@ -107,6 +100,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             ProtocolCodec.appendPong(id: id, to: &out)
             peer?.sendText(out)
         }
+    }
+
+    private func sendError(id: JSONValue?, _ refusal: ClientRefusal) {
+        sendError(id: id, code: refusal.code, message: refusal.message)
     }
 
     private func sendError(id: JSONValue?, code: String, message: String) {
