@@ -74,11 +74,14 @@ public struct BacklogReading: Sendable, Equatable {
     }
 }
 
-/// The overload decision. Two bounds: the total backlog (work the server has promised and not
-/// yet written), and most reading subscribers being behind (over a quarter of the connection
-/// buffer each), so that with few subscribers publishers are held back well before readers that
-/// keep up with each other reach the slow-consumer bound. A minority behind is not overload: it
-/// is slow consumers (a reader that just stopped is still "reading" until `stallMs` passes).
+/// The overload decision. Three signs: the total backlog of reading subscribers (work the server
+/// has promised and not yet written); reading subscribers behind (over an eighth of the
+/// connection buffer each): most of a small audience, or more than 2 % of a large one (readers
+/// are drained unevenly, so when a few are that far behind the rest are next), so publishers are
+/// held back well before readers that keep up with each other reach the slow-consumer bound; and
+/// most subscribers not moving at all, which under overload is everyone waiting on the same
+/// saturated readers and kernel buffers, not a crowd of slow consumers. A few behind or stalled is
+/// not overload: those are slow consumers, closed with 4008 at their bound.
 public struct AdmissionPolicy: Sendable {
     public var maxBacklogBytes: Int
     public var maxConnectionBuffer: Int
@@ -95,11 +98,22 @@ public struct AdmissionPolicy: Sendable {
     }
 
     /// Queued bytes over which a reading subscriber counts as behind.
-    public var behindBytes: Int { maxConnectionBuffer / 4 }
+    public var behindBytes: Int { maxConnectionBuffer / 8 }
+    /// From this many reading subscribers on, a small share behind already means overload.
+    public static let largeAudience = 50
 
     /// `backlogBytes`: bytes queued at reading subscribers plus bytes of frames still waiting to be
-    /// handed to them; `behindSubscribers` of the `readingSubscribers` have over `behindBytes` queued.
-    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int, behindSubscribers: Int) -> Bool {
-        backlogBytes > maxBacklogBytes || (behindSubscribers > 0 && behindSubscribers * 2 > readingSubscribers)
+    /// handed to them; `behindSubscribers` of the `readingSubscribers` have over `behindBytes` queued;
+    /// `stalledSubscribers` have bytes queued that have not moved for the stall time.
+    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int, behindSubscribers: Int, stalledSubscribers: Int) -> Bool {
+        if backlogBytes > maxBacklogBytes { return true }
+        if behindSubscribers > 0 && behindSubscribers * 2 > readingSubscribers { return true }
+        if readingSubscribers >= Self.largeAudience && behindSubscribers * 50 > readingSubscribers { return true }
+        return stalledSubscribers > 0 && stalledSubscribers > readingSubscribers
+    }
+
+    public func isOverloaded(_ reading: BacklogReading) -> Bool {
+        isOverloaded(backlogBytes: reading.queuedBytes, readingSubscribers: reading.readingSubscribers,
+                     behindSubscribers: reading.behindSubscribers, stalledSubscribers: reading.stalledSubscribers)
     }
 }

@@ -11,7 +11,8 @@ public struct HubSettings: Sendable {
     public var maxConnectionBuffer: Int = 4 << 20
     /// Bytes queued to subscribers that are still reading, summed over all of them, above which
     /// external publishers are refused (`overloaded`) and internal ones wait. (They are also
-    /// refused while most reading subscribers are over a quarter of `maxConnectionBuffer`.)
+    /// refused while too many reading subscribers are over an eighth of `maxConnectionBuffer`:
+    /// see AdmissionPolicy.)
     public var maxBacklogBytes: Int = 64 << 20
     /// A subscriber whose queue has not moved for this long counts as stalled: its bytes do not
     /// count toward the backlog (it is a slow consumer, not a sign of overload).

@@ -48,13 +48,14 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 
     /// Bytes queued at reading subscribers plus frames still waiting for their loop, over the bound.
     public var isOverloaded: Bool {
-        var bytes = 0, readers = 0, behind = 0
+        var all = BacklogReading()
         for lane in lanes {
-            bytes += lane.readingQueuedBytes.load(ordering: .relaxed) + lane.waitingBytes.load(ordering: .relaxed)
-            readers += lane.readingSubscribers.load(ordering: .relaxed)
-            behind += lane.behindSubscribers.load(ordering: .relaxed)
+            all.queuedBytes += lane.readingQueuedBytes.load(ordering: .relaxed) + lane.waitingBytes.load(ordering: .relaxed)
+            all.readingSubscribers += lane.readingSubscribers.load(ordering: .relaxed)
+            all.behindSubscribers += lane.behindSubscribers.load(ordering: .relaxed)
+            all.stalledSubscribers += lane.stalledSubscribers.load(ordering: .relaxed)
         }
-        return admission.isOverloaded(backlogBytes: bytes, readingSubscribers: readers, behindSubscribers: behind)
+        return admission.isOverloaded(all)
     }
 
     /// Waits (off the loops, which must never block) until the hub is not overloaded, at most
@@ -121,21 +122,28 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 
     private func deliver(_ flushed: FlushedFrame, frame: SharedBytes, lane: LoopLane, loop: EventLoop) {
         let topic = flushed.topic
-        var sent = 0
+        let behindBytes = admission.behindBytes
+        var sent = 0, nowBehind = 0
         lane.index.forEachSubscriber(of: topic) { sub in
             if let skip = sub.skipUpTo[topic], skip.epoch == flushed.epoch, flushed.lastSeq <= skip.seq { return }
-            if sub.queuedBytes + frame.count > settings.maxConnectionBuffer {
+            let queued = sub.queuedBytes
+            if queued + frame.count > settings.maxConnectionBuffer {
                 counters.slowConsumerCloses.add(1, ordering: .relaxed)
                 sub.closeSlowConsumer()
                 return
             }
             sub.sendFrame(frame)
             sent += 1
+            if queued <= behindBytes && queued + frame.count > behindBytes { nowBehind += 1 }
         }
         if sent > 0 {
             counters.framesQueued.add(sent, ordering: .relaxed)
             counters.eventsDelivered.add(sent * flushed.events, ordering: .relaxed)
             counters.bytesQueued.add(sent * frame.count, ordering: .relaxed)
+            // Publishers see the growth at once; the next sweep replaces these estimates with
+            // measured figures (a refused burst between sweeps is what keeps readers under their bound).
+            lane.readingQueuedBytes.add(sent * frame.count, ordering: .relaxed)
+            if nowBehind > 0 { lane.behindSubscribers.add(nowBehind, ordering: .relaxed) }
             armSweep(lane, loop: loop)
         }
     }
@@ -162,6 +170,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         lane.readingQueuedBytes.store(reading.queuedBytes, ordering: .relaxed)
         lane.readingSubscribers.store(reading.readingSubscribers, ordering: .relaxed)
         lane.behindSubscribers.store(reading.behindSubscribers, ordering: .relaxed)
+        lane.stalledSubscribers.store(reading.stalledSubscribers, ordering: .relaxed)
         if reading.queuedBytes > 0 { armSweep(lane, loop: loop) }
         if !isOverloaded { capacity.signal() }
     }
@@ -222,6 +231,7 @@ private final class LoopLane: @unchecked Sendable {
     let readingQueuedBytes = Atomic<Int>(0)
     let readingSubscribers = Atomic<Int>(0)
     let behindSubscribers = Atomic<Int>(0)
+    let stalledSubscribers = Atomic<Int>(0)
     let waitingBytes = Atomic<Int>(0)
 
     init(stallMs: Int64, behindBytes: Int) {

@@ -43,15 +43,23 @@ final class BacklogGaugeTests: XCTestCase {
     }
 
     func testOverloadOnTheTotalOrWhenMostReadersAreBehind() {
-        let policy = AdmissionPolicy(maxBacklogBytes: 1000, maxConnectionBuffer: 400)
+        let policy = AdmissionPolicy(maxBacklogBytes: 1000, maxConnectionBuffer: 800)
         XCTAssertEqual(policy.behindBytes, 100)
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 1000, readingSubscribers: 100, behindSubscribers: 0))
-        XCTAssertTrue(policy.isOverloaded(backlogBytes: 1001, readingSubscribers: 100, behindSubscribers: 0))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 1000, readingSubscribers: 100, behindSubscribers: 0, stalledSubscribers: 0))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 1001, readingSubscribers: 100, behindSubscribers: 0, stalledSubscribers: 0))
         // Few subscribers, all behind: publishers outrun them.
-        XCTAssertTrue(policy.isOverloaded(backlogBytes: 202, readingSubscribers: 2, behindSubscribers: 2))
-        XCTAssertTrue(policy.isOverloaded(backlogBytes: 101, readingSubscribers: 1, behindSubscribers: 1))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 202, readingSubscribers: 2, behindSubscribers: 2, stalledSubscribers: 0))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 101, readingSubscribers: 1, behindSubscribers: 1, stalledSubscribers: 0))
         // One of two behind: a slow consumer (it gets 4008 at its bound), not overload.
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 300, readingSubscribers: 2, behindSubscribers: 1))
-        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 0, behindSubscribers: 0))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 300, readingSubscribers: 2, behindSubscribers: 1, stalledSubscribers: 0))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 0, behindSubscribers: 0, stalledSubscribers: 0))
+        // A large audience: more than 2 % behind.
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 1000, behindSubscribers: 20, stalledSubscribers: 0))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 1000, behindSubscribers: 21, stalledSubscribers: 0))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 49, behindSubscribers: 20, stalledSubscribers: 0))
+        // A few stalled among readers: slow consumers. Most not moving: everyone waits on the same
+        // saturated readers, which is overload (the stall clock alone cannot tell them apart).
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 10, behindSubscribers: 0, stalledSubscribers: 3))
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 3, behindSubscribers: 0, stalledSubscribers: 10))
     }
 }
