@@ -103,17 +103,22 @@ public struct AdmissionPolicy: Sendable {
     public static let largeAudience = 50
 
     /// `backlogBytes`: bytes queued at reading subscribers plus bytes of frames still waiting to be
-    /// handed to them; `behindSubscribers` of the `readingSubscribers` have over `behindBytes` queued;
-    /// `stalledSubscribers` have bytes queued that have not moved for the stall time.
-    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int, behindSubscribers: Int, stalledSubscribers: Int) -> Bool {
+    /// handed to them; `behindSubscribers` of the `readingSubscribers` have over `behindBytes` queued
+    /// (as last measured); `stalledSubscribers` have bytes queued that have not moved for the stall
+    /// time. `crossedSinceMeasured`: readers seen crossing `behindBytes` as frames were queued since
+    /// the last measurement, an early warning that counts only for a large audience (frames queued
+    /// in the current loop turn are not written yet, so for two subscribers it would be noise).
+    public func isOverloaded(backlogBytes: Int, readingSubscribers: Int, behindSubscribers: Int, stalledSubscribers: Int,
+                             crossedSinceMeasured: Int = 0) -> Bool {
         if backlogBytes > maxBacklogBytes { return true }
         if behindSubscribers > 0 && behindSubscribers * 2 > readingSubscribers { return true }
-        if readingSubscribers >= Self.largeAudience && behindSubscribers * 50 > readingSubscribers { return true }
+        if readingSubscribers >= Self.largeAudience && (behindSubscribers + crossedSinceMeasured) * 50 > readingSubscribers { return true }
         return stalledSubscribers > 0 && stalledSubscribers > readingSubscribers
     }
 
-    public func isOverloaded(_ reading: BacklogReading) -> Bool {
+    public func isOverloaded(_ reading: BacklogReading, crossedSinceMeasured: Int = 0) -> Bool {
         isOverloaded(backlogBytes: reading.queuedBytes, readingSubscribers: reading.readingSubscribers,
-                     behindSubscribers: reading.behindSubscribers, stalledSubscribers: reading.stalledSubscribers)
+                     behindSubscribers: reading.behindSubscribers, stalledSubscribers: reading.stalledSubscribers,
+                     crossedSinceMeasured: crossedSinceMeasured)
     }
 }

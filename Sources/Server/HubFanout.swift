@@ -49,13 +49,15 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
     /// Bytes queued at reading subscribers plus frames still waiting for their loop, over the bound.
     public var isOverloaded: Bool {
         var all = BacklogReading()
+        var crossed = 0
         for lane in lanes {
+            crossed += lane.crossedSinceSweep.load(ordering: .relaxed)
             all.queuedBytes += lane.readingQueuedBytes.load(ordering: .relaxed) + lane.waitingBytes.load(ordering: .relaxed)
             all.readingSubscribers += lane.readingSubscribers.load(ordering: .relaxed)
             all.behindSubscribers += lane.behindSubscribers.load(ordering: .relaxed)
             all.stalledSubscribers += lane.stalledSubscribers.load(ordering: .relaxed)
         }
-        return admission.isOverloaded(all)
+        return admission.isOverloaded(all, crossedSinceMeasured: crossed)
     }
 
     /// Waits (off the loops, which must never block) until the hub is not overloaded, at most
@@ -143,7 +145,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
             // Publishers see the growth at once; the next sweep replaces these estimates with
             // measured figures (a refused burst between sweeps is what keeps readers under their bound).
             lane.readingQueuedBytes.add(sent * frame.count, ordering: .relaxed)
-            if nowBehind > 0 { lane.behindSubscribers.add(nowBehind, ordering: .relaxed) }
+            if nowBehind > 0 { lane.crossedSinceSweep.add(nowBehind, ordering: .relaxed) }
             armSweep(lane, loop: loop)
         }
     }
@@ -170,6 +172,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         lane.readingQueuedBytes.store(reading.queuedBytes, ordering: .relaxed)
         lane.readingSubscribers.store(reading.readingSubscribers, ordering: .relaxed)
         lane.behindSubscribers.store(reading.behindSubscribers, ordering: .relaxed)
+        lane.crossedSinceSweep.store(0, ordering: .relaxed)
         lane.stalledSubscribers.store(reading.stalledSubscribers, ordering: .relaxed)
         if reading.queuedBytes > 0 { armSweep(lane, loop: loop) }
         if !isOverloaded { capacity.signal() }
@@ -232,6 +235,8 @@ private final class LoopLane: @unchecked Sendable {
     let readingSubscribers = Atomic<Int>(0)
     let behindSubscribers = Atomic<Int>(0)
     let stalledSubscribers = Atomic<Int>(0)
+    /// Readers that crossed the behind mark as frames were queued since the last sweep.
+    let crossedSinceSweep = Atomic<Int>(0)
     let waitingBytes = Atomic<Int>(0)
 
     init(stallMs: Int64, behindBytes: Int) {

@@ -57,6 +57,11 @@ final class BacklogGaugeTests: XCTestCase {
         XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 1000, behindSubscribers: 20, stalledSubscribers: 0))
         XCTAssertTrue(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 1000, behindSubscribers: 21, stalledSubscribers: 0))
         XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 49, behindSubscribers: 20, stalledSubscribers: 0))
+        // Crossings seen while queuing count early, for a large audience only.
+        XCTAssertTrue(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 1000, behindSubscribers: 10, stalledSubscribers: 0,
+                                          crossedSinceMeasured: 11))
+        XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 2, behindSubscribers: 0, stalledSubscribers: 0,
+                                           crossedSinceMeasured: 2))
         // A few stalled among readers: slow consumers. Most not moving: everyone waits on the same
         // saturated readers, which is overload (the stall clock alone cannot tell them apart).
         XCTAssertFalse(policy.isOverloaded(backlogBytes: 0, readingSubscribers: 10, behindSubscribers: 0, stalledSubscribers: 3))
