@@ -1,26 +1,23 @@
 // The in-process hub: the pure HubCore plus the fan-out of its frames to the reactor loops.
 // Each loop has its own subscription index and backlog gauge (touched only on that loop); a
 // flushed frame is wrapped once in SharedBytes and the same bytes are queued to every subscriber.
-// It is also where admission under overload is decided (see `publish(_:as:)`).
-import Foundation
+// Admission under overload (isOverloaded, awaitCapacity, the backlog sweeps) is in
+// HubFanout+Admission.swift.
 import Hub
 import Reactor
-import Synchronization
 
 public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable {
     // Immutable after init; loop-confined parts live in `lanes`, one per loop.
     public let core: HubCore
     public var settings: HubSettings { core.settings }
     public var counters: HubCounters { core.counters }
-    private let loops: [EventLoop]
-    private let lanes: [LoopLane]
-    private let admission: AdmissionPolicy
-    private let capacity = CapacitySignal()
+    let loops: [EventLoop]
+    let lanes: [LoopLane]
+    let admission: AdmissionPolicy
+    let capacity = CapacitySignal()
     /// Longest an internal publisher waits for the backlog to drop before publishing anyway, so
     /// shutdown or a wedged reader can never hang the inbox or the sender for good.
     static let maxInternalWait: Duration = .seconds(10)
-    /// How often a loop re-measures its subscribers' queues while any bytes are queued.
-    static let sweepIntervalNs: UInt64 = 5_000_000
 
     public init(settings: HubSettings, loops: [EventLoop], wallClockMs: @escaping @Sendable () -> Int64 = MonotonicTime.wallMilliseconds) {
         core = HubCore(settings: settings, nowMs: wallClockMs)
@@ -44,29 +41,6 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
             if let request = receipt.flush { armFlush(e.topic, request) }
             return receipt.seq
         })
-    }
-
-    /// Bytes queued at reading subscribers plus frames still waiting for their loop, over the bound.
-    public var isOverloaded: Bool {
-        var all = BacklogReading()
-        var crossed = 0
-        for lane in lanes {
-            crossed += lane.crossedSinceSweep.load(ordering: .relaxed)
-            all.queuedBytes += lane.readingQueuedBytes.load(ordering: .relaxed) + lane.waitingBytes.load(ordering: .relaxed)
-            all.readingSubscribers += lane.readingSubscribers.load(ordering: .relaxed)
-            all.behindSubscribers += lane.behindSubscribers.load(ordering: .relaxed)
-            all.stalledSubscribers += lane.stalledSubscribers.load(ordering: .relaxed)
-        }
-        return admission.isOverloaded(all, crossedSinceMeasured: crossed)
-    }
-
-    /// Waits (off the loops, which must never block) until the hub is not overloaded, at most
-    /// `maxInternalWait`.
-    public func awaitCapacity() {
-        guard isOverloaded, !loops.contains(where: { $0.inEventLoop }) else { return }
-        counters.publishesDelayed.add(1, ordering: .relaxed)
-        let deadline = ContinuousClock.now + Self.maxInternalWait
-        capacity.wait(until: deadline) { !self.isOverloaded }
     }
 
     /// Sends whatever is pending for `topic` now.
@@ -150,34 +124,6 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         }
     }
 
-    // MARK: backlog sweeps (on each loop)
-
-    private func armSweep(_ lane: LoopLane, loop: EventLoop) {
-        guard !lane.sweepArmed else { return }
-        lane.sweepArmed = true
-        loop.schedule(afterNanoseconds: Self.sweepIntervalNs) { [self] in
-            lane.sweepArmed = false
-            sweep(lane, loop: loop)
-        }
-    }
-
-    /// Measures this loop's subscribers' queues; keeps measuring while anything is queued, and
-    /// wakes waiting internal publishers once the hub is no longer overloaded.
-    private func sweep(_ lane: LoopLane, loop: EventLoop) {
-        let samples = lane.index.subscribers.map { (sub: any HubSubscriber) in
-            BacklogGauge<ObjectIdentifier>.Sample(key: ObjectIdentifier(sub), queued: sub.queuedBytes, written: sub.bytesWritten)
-        }
-        let nowMs = Int64(MonotonicTime.nanoseconds() / 1_000_000)
-        let reading = lane.gauge.sweep(nowMs: nowMs, samples)
-        lane.readingQueuedBytes.store(reading.queuedBytes, ordering: .relaxed)
-        lane.readingSubscribers.store(reading.readingSubscribers, ordering: .relaxed)
-        lane.behindSubscribers.store(reading.behindSubscribers, ordering: .relaxed)
-        lane.crossedSinceSweep.store(0, ordering: .relaxed)
-        lane.stalledSubscribers.store(reading.stalledSubscribers, ordering: .relaxed)
-        if reading.queuedBytes > 0 { armSweep(lane, loop: loop) }
-        if !isOverloaded { capacity.signal() }
-    }
-
     // MARK: subscriptions (on the subscriber's loop)
 
     public struct SubscribeResult {
@@ -223,45 +169,4 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 private struct LoopSink: FrameSink {
     let fanout: HubFanout
     func frameFlushed(_ frame: FlushedFrame) { fanout.handOff(frame) }
-}
-
-/// One loop's share of the fan-out: its subscription index and backlog gauge (loop-confined) and
-/// the backlog figures publishers read from any thread.
-private final class LoopLane: @unchecked Sendable {
-    let index = SubscriptionIndex<any HubSubscriber> { ObjectIdentifier($0) }
-    var gauge: BacklogGauge<ObjectIdentifier>
-    var sweepArmed = false
-    let readingQueuedBytes = Atomic<Int>(0)
-    let readingSubscribers = Atomic<Int>(0)
-    let behindSubscribers = Atomic<Int>(0)
-    let stalledSubscribers = Atomic<Int>(0)
-    /// Readers that crossed the behind mark as frames were queued since the last sweep.
-    let crossedSinceSweep = Atomic<Int>(0)
-    let waitingBytes = Atomic<Int>(0)
-
-    init(stallMs: Int64, behindBytes: Int) {
-        gauge = BacklogGauge(stallMs: stallMs, behindBytes: behindBytes)
-    }
-}
-
-/// Where internal publishers wait for the backlog to drop; the loops' sweeps wake them.
-private final class CapacitySignal: @unchecked Sendable {
-    // NSCondition is itself thread-safe.
-    private let condition = NSCondition()
-
-    func signal() {
-        condition.lock()
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Returns once `ready()` holds or at `deadline`. Waits in short slices so a wake-up sent
-    /// between the check and the wait costs at most one slice.
-    func wait(until deadline: ContinuousClock.Instant, ready: () -> Bool) {
-        condition.lock()
-        defer { condition.unlock() }
-        while !ready(), ContinuousClock.now < deadline {
-            _ = condition.wait(until: Date().addingTimeInterval(0.01))
-        }
-    }
 }
