@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
-        .target(name: "Hub", dependencies: ["JSON", "Crypto"]),
+        .target(name: "Hub", dependencies: ["JSON", "Crypto", "Locks"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
         .target(name: "Lifecycle"),

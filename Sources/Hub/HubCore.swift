@@ -9,7 +9,7 @@
 // flushed when it was positioned (`SubscribePlan.deliveredUpTo`, computed under the same lock), so
 // a frame flushed before the subscription but delivered after it is skipped, and replayed history
 // stops exactly where live frames begin.
-import Synchronization
+import Locks
 
 /// One batch frame, encoded once; the fan-out queues these same bytes to every subscriber.
 public struct FlushedFrame: Sendable {
@@ -231,7 +231,8 @@ public final class HubCore: Sendable {
 
 /// A slice of the topic table behind one lock, so publishers of different topics rarely contend.
 final class TopicShard: Sendable {
-    let topics = Mutex<[String: TopicState]>([:])
+    // Locked (pthread) rather than Mutex, so ThreadSanitizer sees the lock.
+    let topics = Locked<[String: TopicState]>([:])
 
     func withLock<R>(_ body: (inout [String: TopicState]) throws -> R) rethrows -> R {
         try topics.withLock { try body(&$0) }
