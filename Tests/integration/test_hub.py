@@ -198,6 +198,26 @@ def test_recovery_for_concrete_topic_under_wildcard(hub):
     assert [e["seq"] for f, _ in frames(ws2, 2) for e in f["events"]] == [3, 4]
 
 
+def test_replay_that_would_overflow_the_connection_buffer_is_not_recovered(hub):
+    """Replayed history counts against the per-connection buffer: a replay larger than it is
+    answered recovered:false (reload over REST) instead of being queued past the bound."""
+    srv = hub(SWITCHBOARD_MAX_CONN_BUFFER="65536", SWITCHBOARD_BATCH_WINDOW_MS="0")
+    blob = "r" * 4000
+    publish(srv, [{"topic": "inbox", "type": "t", "data": blob} for _ in range(30)])  # ~120 KB of history
+    _, ack = sub(srv, ["inbox"])
+    epoch, last = ack["topics"]["inbox"]["epoch"], ack["topics"]["inbox"]["seq"]
+    assert last == 30
+    ws, ack = sub(srv, ["inbox"], since={"inbox": {"epoch": epoch, "seq": 0}})
+    assert ack["topics"]["inbox"] == {"epoch": epoch, "seq": 30, "recovered": False}
+    publish(srv, {"topic": "inbox", "type": "t", "data": "live"})
+    got = frames(ws, 1)
+    assert [e["seq"] for f, _ in got for e in f["events"]] == [31], "no replay, live events continue"
+    # A replay that fits is still recovered.
+    ws2, ack2 = sub(srv, ["inbox"], since={"inbox": {"epoch": epoch, "seq": 25}})
+    assert ack2["topics"]["inbox"]["recovered"] is True
+    assert [e["seq"] for f, _ in frames(ws2, 6) for e in f["events"]] == [26, 27, 28, 29, 30, 31]
+
+
 def test_slow_consumer_closed_4008_others_unaffected(hub):
     srv = hub(SWITCHBOARD_MAX_CONN_BUFFER="262144", SWITCHBOARD_BATCH_WINDOW_MS="1")
     stalled, _ = sub(srv, ["inbox"], rcvbuf=4096)
