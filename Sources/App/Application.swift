@@ -19,7 +19,7 @@ public final class Application: @unchecked Sendable {
     // Fields are set once in init and then only read.
     public let config: Configuration
     public let server: Server
-    public let hub: HubEngine
+    public let hub: HubFanout
     public let credentials: Credentials
     public let store: SQLiteStore
     let processor: InboxProcessor
@@ -58,8 +58,9 @@ public final class Application: @unchecked Sendable {
         hs.batchMaxEvents = config.batchMaxEvents
         hs.batchMaxBytes = config.batchMaxBytes
         hs.maxConnectionBuffer = config.maxConnectionBuffer
+        hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
-        hub = HubEngine(settings: hs, loops: server.loops)
+        hub = HubFanout(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
         store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -125,7 +126,7 @@ public final class Application: @unchecked Sendable {
                   store: store, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(engine: hub, auth: auth).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },

@@ -12,11 +12,11 @@ import Store
 public struct ConversationRoutes {
     let conversations: any ConversationStore
     let inbox: any InboxStore
-    let hub: HubEngine
+    let hub: any EventPublisher
     let auth: Authenticator
     let processor: InboxProcessor
 
-    public init(conversations: any ConversationStore, inbox: any InboxStore, hub: HubEngine, auth: Authenticator,
+    public init(conversations: any ConversationStore, inbox: any InboxStore, hub: any EventPublisher, auth: Authenticator,
                 processor: InboxProcessor) {
         self.conversations = conversations
         self.inbox = inbox

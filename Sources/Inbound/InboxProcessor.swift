@@ -23,7 +23,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     public let serviceName = "inbox-processor"
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let store: any InboxStore
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let maxAttempts: Int
     private let logger: Logger
     private let metrics: SwitchboardMetrics?
@@ -46,7 +46,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
     }
 
-    public init(store: any InboxStore, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+    public init(store: any InboxStore, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
         self.store = store
         self.hub = hub
@@ -158,7 +158,9 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
             _ = try? StoreWait.result { store.resetProcessing(nowMs: retryAt, completion: $0) }
             return 0
         }
-        // Committed: now, and only now, tell the subscribers.
+        // Committed: now, and only now, tell the subscribers. While they are behind, this thread
+        // waits here, so the inbox (durable) holds the work instead of the hub's queues.
+        hub.awaitCapacity()
         publish(results)
         return rows.count
     }

@@ -14,7 +14,7 @@ import Store
 public final class HealthMonitor: BackgroundService, @unchecked Sendable {
     // `latest` is guarded by `lock`; the worker thread owns `previous`.
     private let store: any HealthStore
-    private let hub: HubEngine
+    private let hub: any EventPublisher & HubStatistics
     private let server: Server
     private let sources: HealthSources
     private let metrics: SwitchboardMetrics
@@ -30,7 +30,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
 
     private let version: String
 
-    public init(store: any HealthStore, hub: HubEngine, server: Server, sources: HealthSources,
+    public init(store: any HealthStore, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
          metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int, version: String) {
         self.version = version
         self.store = store
@@ -92,6 +92,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         data.append(contentsOf: #","services":"#.utf8)
         data.append(contentsOf: report.servicesJSON())
         data.append(UInt8(ascii: "}"))
+        hub.awaitCapacity()
         hub.publish(topic: Self.topic, type: "health.changed", data: data)
         let level: Logger.Level = report.status == .ok ? .info : .warning
         logger.log(level: level, "health changed", metadata: [

@@ -12,13 +12,13 @@ import WhatsApp
 
 public struct OutboundRoutes {
     let store: any OutboxStore
-    let hub: HubEngine
+    let hub: any EventPublisher
     let auth: Authenticator
     /// nil when no access token is configured: sending is off (503).
     let sender: OutboundSender?
     let defaultPhoneNumberID: String?
 
-    public init(store: any OutboxStore, hub: HubEngine, auth: Authenticator, sender: OutboundSender?,
+    public init(store: any OutboxStore, hub: any EventPublisher, auth: Authenticator, sender: OutboundSender?,
                 defaultPhoneNumberID: String?) {
         self.store = store
         self.hub = hub
