@@ -19,10 +19,9 @@ public final class Application: @unchecked Sendable {
     // Fields are set once in init and then only read.
     public let config: Configuration
     public let server: Server
-    public let hub: HubEngine
+    public let hub: HubFanout
     public let credentials: Credentials
-    public let writer: StoreWriter
-    public let reader: StoreReader
+    public let store: SQLiteStore
     let processor: InboxProcessor
     /// Where every metric lands; the executable also bootstraps swift-metrics with
     /// `metricsFactory`, so library code using the global API reports here too.
@@ -59,17 +58,17 @@ public final class Application: @unchecked Sendable {
         hs.batchMaxEvents = config.batchMaxEvents
         hs.batchMaxBytes = config.batchMaxBytes
         hs.maxConnectionBuffer = config.maxConnectionBuffer
+        hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
-        hub = HubEngine(settings: hs, loops: server.loops)
+        hub = HubFanout(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
-        writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
+        store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
             metrics.sqliteGroupSize.record(group)
         })
-        reader = try StoreReader(path: dbPath)
-        processor = InboxProcessor(writer: writer, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
+        processor = InboxProcessor(store: store, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
         let o = config.observability
-        healthMonitor = HealthMonitor(writer: writer, reader: reader, hub: hub, server: server, sources: healthSources, metrics: metrics,
+        healthMonitor = HealthMonitor(store: store, hub: hub, server: server, sources: healthSources, metrics: metrics,
                                       logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs,
                                       version: Self.version)
         if o.alertForwarding, let url = o.alertWebhookURL {
@@ -82,7 +81,7 @@ public final class Application: @unchecked Sendable {
         thresholds.inboxOldestAgeMs = Int64(o.alertInboxAgeSeconds * 1000)
         thresholds.signatureFailuresPerMinute = o.alertSignatureFailuresPerMinute
         thresholds.http5xxRatio = o.alert5xxRatio
-        alertMonitor = AlertMonitor(reader: reader, hub: hub, sources: healthSources, traffic: traffic, health: healthMonitor,
+        alertMonitor = AlertMonitor(store: store, hub: hub, sources: healthSources, traffic: traffic, health: healthMonitor,
                                     metrics: metrics, forwarder: alertForwarder, logger: logger,
                                     intervalSeconds: o.alertIntervalSeconds, thresholds: thresholds)
         let alertMonitor = self.alertMonitor
@@ -94,7 +93,7 @@ public final class Application: @unchecked Sendable {
             metrics.httpRequest(method: method, route: route, status: status, durationNanoseconds: Int64(clamping: ns))
         }
         outboundSender = config.outbound.accessToken == nil ? nil
-            : OutboundSender(settings: config.outbound, writer: writer, reader: reader, hub: hub, logger: logger)
+            : OutboundSender(settings: config.outbound, store: store, hub: hub, logger: logger)
         if let sender = outboundSender {
             let sources = healthSources
             sources.registerWhatsAppSender()
@@ -124,16 +123,16 @@ public final class Application: @unchecked Sendable {
     private func registerRoutes() {
         let auth = credentials.authenticator
         OpsRoutes(health: healthMonitor, alerts: alertMonitor, registry: metricsRegistry, metrics: metrics, hub: hub,
-                  writer: writer, server: server, auth: auth).register(on: server)
+                  store: store, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(engine: hub, auth: auth).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
         let traffic = self.traffic
-        WebhookRoutes(settings: config.webhook, writer: writer, processor: processor, logger: logger, metrics: metrics,
+        WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
                       onRefusedUnconfigured: { traffic.webhooksRefusedUnconfigured.add(1, ordering: .relaxed) }).register(on: server)
-        ConversationRoutes(reader: reader, writer: writer, hub: hub, auth: auth, processor: processor).register(on: server)
-        OutboundRoutes(reader: reader, writer: writer, hub: hub, auth: auth, sender: outboundSender,
+        ConversationRoutes(conversations: store, inbox: store, hub: hub, auth: auth, processor: processor).register(on: server)
+        OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         StaticAssetRoutes.client.register(on: server)
         if let echo = config.echoPath {
@@ -146,9 +145,9 @@ public final class Application: @unchecked Sendable {
     /// the workers run), so shutdown drains clients first and closes the store last.
     private func makeServices() -> ServiceGroup {
         let group = ServiceGroup()
-        let server = self.server, reader = self.reader, writer = self.writer
+        let server = self.server, store = self.store
         group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
-        group.add(ClosureService("store", stop: { reader.close(); writer.close() }))
+        group.add(ClosureService("store", stop: { store.close() }))
         group.add(processor)
         if let outboundSender { group.add(outboundSender) }
         group.add(healthMonitor)

@@ -23,13 +23,14 @@ import WhatsApp
 /// - Other `field` values, value-level `errors[]` and messages naming no sender are kept in
 ///   `webhook_events` and yield nothing.
 public enum InboundApplier {
-    /// Runs in the caller's transaction (as a savepoint, so a failure leaves no partial
+    /// Runs in the caller's transaction (as one atomic unit, so a failure leaves no partial
     /// payload behind); publish the returned events only after that transaction commits.
     /// Events of one conversation come out in the order applied; each touched conversation's
     /// `conversation.updated` comes after all of its changes, at the end.
-    public static func apply(_ payload: WebhookPayload, db: Database, nowMs: Int64, correlationID: String) throws -> [DomainEvent] {
-        try db.transaction {
-            var run = ApplyRun(db: db, nowMs: nowMs, correlationID: correlationID)
+    public static func apply(_ payload: WebhookPayload, in store: any ConversationTransaction, nowMs: Int64,
+                             correlationID: String) throws -> [DomainEvent] {
+        try store.atomically {
+            var run = ApplyRun(store: store, nowMs: nowMs, correlationID: correlationID)
             for change in payload.changes {
                 try run.apply(change)
             }
@@ -60,24 +61,24 @@ public enum InboundApplier {
     /// after its statuses arrived (an outbound message whose "sent" webhook beat the Graph API
     /// answer). Inbound messages get this automatically; the outbound sender calls it after
     /// storing a wamid. Returns the new status, or nil when nothing changed.
-    public static func applyRecordedStatuses(db: Database, messageID: Int64) throws -> String? {
-        try db.transaction {
-            try RecordedStatuses.apply(db: db, messageID: messageID)
+    public static func applyRecordedStatuses(in store: any ConversationTransaction, messageID: Int64) throws -> String? {
+        try store.atomically {
+            try RecordedStatuses.apply(store: store, messageID: messageID)
         }
     }
 }
 
 /// The state of one `apply`: the events so far and the conversations touched, in order.
 struct ApplyRun {
-    let db: Database
+    let store: any ConversationTransaction
     let nowMs: Int64
     let correlationID: String
     private(set) var events: [DomainEvent] = []
     private var touchedOrder: [Int64] = []
     private var touched = Set<Int64>()
 
-    init(db: Database, nowMs: Int64, correlationID: String) {
-        self.db = db
+    init(store: any ConversationTransaction, nowMs: Int64, correlationID: String) {
+        self.store = store
         self.nowMs = nowMs
         self.correlationID = correlationID
     }
@@ -113,10 +114,7 @@ struct ApplyRun {
 
     /// Kept verbatim, once per distinct (field, value): a redelivery adds nothing.
     mutating func storeWebhookEvent(field: String, valueJSON: String) throws {
-        try db.run("""
-            INSERT INTO webhook_events (field, value_json, received_at_ms) VALUES (?, ?, ?)
-            ON CONFLICT (field, value_json) DO NOTHING
-            """, [.text(field), .text(valueJSON), .int(nowMs)])
+        try store.storeWebhookEvent(field: field, valueJSON: valueJSON, nowMs: nowMs)
     }
 
     mutating func emit(topic: String, type: String, data: [UInt8]) {
@@ -130,7 +128,7 @@ struct ApplyRun {
     /// Appends one `conversation.updated` per touched conversation, with its final state.
     mutating func finish() throws -> [DomainEvent] {
         for id in touchedOrder {
-            guard let row = try ConversationRow.load(db, id: id) else { continue }
+            guard let row = try store.conversation(id: id) else { continue }
             emit(topic: DomainEvent.inboxTopic, type: "conversation.updated", data: row.json())
         }
         return events

@@ -1,5 +1,6 @@
 // The opaque pagination cursor of the REST lists: a (sort key, row id) pair, base64url-encoded.
 import Foundation
+import Store
 
 /// Lists are ordered by (key DESC, id DESC); the id breaks ties so that rows sharing a key are
 /// never skipped or repeated across pages. Clients must treat the string as opaque; it is
@@ -33,4 +34,8 @@ struct PageCursor: Equatable {
         }
         return PageCursor(key: key, id: id)
     }
+}
+
+extension PageCursor {
+    var pageKey: PageKey { PageKey(key: key, id: id) }
 }

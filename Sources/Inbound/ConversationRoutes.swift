@@ -1,6 +1,6 @@
 // REST for the frontend's first load and paging (token with role agent or ops), and the admin
-// view of dead letters (API key). Reads run on the store's reader threads, writes on its writer;
-// the loop thread only parses and answers.
+// view of dead letters (API key). The store runs the queries on its own threads; the loop
+// thread only parses and answers.
 import Conversations
 import HTTP
 import Hub
@@ -10,15 +10,16 @@ import Server
 import Store
 
 public struct ConversationRoutes {
-    let reader: StoreReader
-    let writer: StoreWriter
-    let hub: HubEngine
+    let conversations: any ConversationStore
+    let inbox: any InboxStore
+    let hub: any EventPublisher
     let auth: Authenticator
     let processor: InboxProcessor
 
-    public init(reader: StoreReader, writer: StoreWriter, hub: HubEngine, auth: Authenticator, processor: InboxProcessor) {
-        self.reader = reader
-        self.writer = writer
+    public init(conversations: any ConversationStore, inbox: any InboxStore, hub: any EventPublisher, auth: Authenticator,
+                processor: InboxProcessor) {
+        self.conversations = conversations
+        self.inbox = inbox
         self.hub = hub
         self.auth = auth
         self.processor = processor
@@ -59,8 +60,8 @@ public struct ConversationRoutes {
         switch Self.limit(ctx) { case .success(let n): limit = n; case .failure(let e): return .failure(e) }
         let before = ctx.request.queryValue("before")
         let sink = ctx.sink
-        reader.submit({ db in
-            let page = try ConversationQueries.listConversations(db, limit: limit, before: before)
+        conversations.readConversations({ store in
+            let page = try ConversationQueries.listConversations(store, limit: limit, before: before)
             return Self.pageJSON(page.items.map { $0.json() }, next: page.nextCursor)
         }, completion: { result in Self.answer(result, sink) })
         return .deferred
@@ -73,8 +74,8 @@ public struct ConversationRoutes {
         switch Self.limit(ctx) { case .success(let n): limit = n; case .failure(let e): return .failure(e) }
         let before = ctx.request.queryValue("before")
         let sink = ctx.sink
-        reader.submit({ db in
-            let page = try ConversationQueries.messages(db, waID: waID, limit: limit, before: before)
+        conversations.readConversations({ store in
+            let page = try ConversationQueries.messages(store, waID: waID, limit: limit, before: before)
             return Self.pageJSON(page.items.map { $0.json() }, next: page.nextCursor)
         }, completion: { result in Self.answer(result, sink) })
         return .deferred
@@ -86,8 +87,8 @@ public struct ConversationRoutes {
         let sink = ctx.sink
         let hub = self.hub
         let meta = EventMeta.correlation(ctx.requestID)
-        writer.submit({ db in
-            try ConversationQueries.markRead(db, waID: waID, nowMs: MonotonicTime.wallMilliseconds())
+        conversations.writeConversations({ store in
+            try ConversationQueries.markRead(store, waID: waID, nowMs: MonotonicTime.wallMilliseconds())
         }, completion: { result in
             switch result {
             case .success(let rows) where rows.isEmpty:
@@ -110,17 +111,18 @@ public struct ConversationRoutes {
         }
         let includeReplayed = ctx.request.queryValue("include_replayed") == "true"
         let sink = ctx.sink
-        reader.submit({ db in
-            let rows = try InboxStore.listDeadLetters(db, includeReplayed: includeReplayed, limit: 500)
-            return Self.pageJSON(rows.map { r in
-                JSONWriter.encode(.object([
-                    ("id", .number(String(r.id))), ("inbox_id", .number(String(r.inboxID))),
-                    ("failed_at_ms", .number(String(r.failedAtMs))), ("error", r.error.map { .string($0) } ?? .null),
-                    ("attempts", .number(String(r.attempts))),
-                    ("replayed_at_ms", r.replayedAtMs.map { .number(String($0)) } ?? .null),
-                ]))
-            }, next: nil)
-        }, completion: { result in Self.answer(result, sink) })
+        inbox.listDeadLetters(includeReplayed: includeReplayed, limit: 500) { result in
+            Self.answer(result.map { rows in
+                Self.pageJSON(rows.map { r in
+                    JSONWriter.encode(.object([
+                        ("id", .number(String(r.id))), ("inbox_id", .number(String(r.inboxID))),
+                        ("failed_at_ms", .number(String(r.failedAtMs))), ("error", r.error.map { .string($0) } ?? .null),
+                        ("attempts", .number(String(r.attempts))),
+                        ("replayed_at_ms", r.replayedAtMs.map { .number(String($0)) } ?? .null),
+                    ]))
+                }, next: nil)
+            }, sink)
+        }
         return .deferred
     }
 
@@ -131,9 +133,7 @@ public struct ConversationRoutes {
         guard let id = Int64(ctx.params["id"] ?? ""), id > 0 else { return .failure(.badRequest("id must be a positive integer")) }
         let sink = ctx.sink
         let processor = self.processor
-        writer.submit({ db in
-            try InboxStore.replayDeadLetter(db, id: id, nowMs: MonotonicTime.wallMilliseconds())
-        }, completion: { result in
+        inbox.replayDeadLetter(id: id, nowMs: MonotonicTime.wallMilliseconds(), completion: { result in
             switch result {
             case .success(true):
                 processor.notify()

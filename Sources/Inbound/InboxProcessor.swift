@@ -22,34 +22,33 @@ import WhatsApp
 public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     public let serviceName = "inbox-processor"
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
-    private let writer: StoreWriter
-    private let hub: HubEngine
+    private let store: any InboxStore
+    private let hub: any EventPublisher
     private let maxAttempts: Int
     private let logger: Logger
     private let metrics: SwitchboardMetrics?
     /// Called after a row moved to the dead-letter table (set once, before `start()`).
     public var onDeadLetter: (@Sendable () -> Void)?
     private let condition = NSCondition()
-    /// Requests waiting for their row to be handled (SWITCHBOARD_ASYNC_WEBHOOKS=off), by inbox id;
-    /// guarded by `condition`.
-    private var waiters: [Int64: @Sendable () -> Void] = [:]
     private var pendingNotify = false
     private var stopped = false
     private var thread: Thread?
     private let done = NSCondition()
     private var finished = false
-    /// Rows claimed per writer round trip. Small, because applying runs on the single writer
-    /// thread and webhook appends (each waiting for its 200) queue behind it.
+    /// Rows claimed per store round trip. Small, because applying runs on the store's writer
+    /// (one thread for SQLite) and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
     /// Retries of a row that failed to apply: 1 s, 2 s, 4 s ... up to 5 min, no jitter (one worker,
     /// nobody to spread out from), then the dead-letter table.
-    private var retryPolicy: BackoffPolicy {
+    private var retryPolicy: BackoffPolicy { Self.retryPolicy(maxAttempts: maxAttempts) }
+
+    static func retryPolicy(maxAttempts: Int) -> BackoffPolicy {
         BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
     }
 
-    public init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+    public init(store: any InboxStore, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
-        self.writer = writer
+        self.store = store
         self.hub = hub
         self.maxAttempts = maxAttempts
         self.logger = logger
@@ -58,7 +57,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     public func start() {
         // Rows a crash left half-processed go back to pending; their transaction never committed.
         let now = MonotonicTime.wallMilliseconds()
-        if let n = try? writer.submitAndWait({ db in try InboxStore.resetProcessingOnStartup(db, nowMs: now) }), n > 0 {
+        if let n = try? StoreWait.result({ store.resetProcessing(nowMs: now, completion: $0) }), n > 0 {
             logger.info("inbox rows resumed after restart", metadata: ["inbox.resumed": "\(n)"])
         }
         let t = Thread { [self] in run() }
@@ -73,23 +72,6 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         pendingNotify = true
         condition.signal()
         condition.unlock()
-    }
-
-    /// Wakes the worker and calls `handled` once row `id` was processed (done, retried or dead):
-    /// the synchronous webhook mode answers only then.
-    func notify(waitingFor id: Int64, handled: @escaping @Sendable () -> Void) {
-        condition.lock()
-        waiters[id] = handled
-        pendingNotify = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func release(_ ids: [Int64]) {
-        condition.lock()
-        let ready = ids.compactMap { waiters.removeValue(forKey: $0) }
-        condition.unlock()
-        for w in ready { w() }
     }
 
     public func stop() {
@@ -125,18 +107,13 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         done.unlock()
     }
 
-    enum Outcome: Sendable {
-        case done(events: [DomainEvent], correlationID: String, inboxID: Int64)
-        case retry(inboxID: Int64, error: String, correlationID: String)
-        case dead(deadLetterID: Int64, inboxID: Int64, error: String, correlationID: String)
-    }
-
     /// Claims, applies and publishes one batch; returns how many rows it handled.
     private func processBatch() -> Int {
         let now = MonotonicTime.wallMilliseconds()
+        let store = self.store
         let rows: [InboxRow]
         do {
-            rows = try writer.submitAndWait { db in try InboxStore.claimPending(db, limit: Self.batchSize, nowMs: now) }
+            rows = try StoreWait.result { store.claimPending(limit: Self.batchSize, nowMs: now, completion: $0) }
         } catch {
             logger.error("inbox claim failed", metadata: ["error": "\(error)"])
             return 0
@@ -145,81 +122,84 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         let batchStart = MonotonicTime.nanoseconds()
         defer {
             metrics?.inboxProcessingDuration.recordNanoseconds(Int64(clamping: MonotonicTime.nanoseconds() &- batchStart))
-            release(rows.map(\.id))
+            // After publishing: a synchronous webhook's 200 means its events are out.
+            store.releaseHandled(rows.map(\.id))
         }
-        // Decoding needs no database: do it here, off the writer thread.
-        let decoded: [(InboxRow, Result<WebhookPayload, DecodeFailure>)] = rows.map { row in
-            do { return (row, .success(try WebhookDecoder.decode(row.body))) }
-            catch let e as WebhookDecodeError { return (row, .failure(DecodeFailure(reason: "\(e.code): \(e.detail)"))) }
-            catch { return (row, .failure(DecodeFailure(reason: "undecodable: \(type(of: error))"))) }
-        }
+        // Decoding needs no database: do it here, off the store's writer.
+        let decoded: [Int64: Result<WebhookPayload, DecodeFailure>] = Dictionary(uniqueKeysWithValues: rows.map { row in
+            do { return (row.id, .success(try WebhookDecoder.decode(row.body))) }
+            catch let e as WebhookDecodeError { return (row.id, .failure(DecodeFailure(reason: "\(e.code): \(e.detail)"))) }
+            catch { return (row.id, .failure(DecodeFailure(reason: "undecodable: \(type(of: error))"))) }
+        })
         let retryPolicy = self.retryPolicy
-        let outcomes: [Outcome]
+        let applyAt = MonotonicTime.wallMilliseconds()
+        let results: [InboxResult<[DomainEvent]>]
         do {
-            outcomes = try writer.submitAndWait { db -> [Outcome] in
-                var out: [Outcome] = []
-                let nowMs = MonotonicTime.wallMilliseconds()
-                for (row, result) in decoded {
-                    let correlation = row.correlationID ?? ""
-                    switch result {
-                    case .failure(let e):
-                        // Not JSON (or not a webhook object): retrying cannot help.
-                        let reason = e.reason
-                        if let id = try InboxStore.moveToDeadLetter(db, id: row.id, error: reason, nowMs: nowMs) {
-                            out.append(.dead(deadLetterID: id, inboxID: row.id, error: reason, correlationID: correlation))
-                        }
-                    case .success(let payload):
-                        do {
-                            let events = try db.transaction {
-                                let events = try InboundApplier.apply(payload, db: db, nowMs: nowMs, correlationID: correlation)
-                                _ = try InboxStore.markDone(db, id: row.id, nowMs: nowMs)
-                                return events
-                            }
-                            out.append(.done(events: events, correlationID: correlation, inboxID: row.id))
-                        } catch {
-                            let reason = "apply failed: \(error)"
-                            if retryPolicy.shouldGiveUp(afterAttempts: row.attempts + 1) {
-                                if let id = try InboxStore.moveToDeadLetter(db, id: row.id, error: reason, nowMs: nowMs) {
-                                    out.append(.dead(deadLetterID: id, inboxID: row.id, error: reason, correlationID: correlation))
-                                }
-                            } else {
-                                let backoffMs = Int64(retryPolicy.delayBound(attempt: row.attempts + 1) / TimeSpan.nanosecondsPerMillisecond)
-                                try InboxStore.markFailed(db, id: row.id, error: reason, retryAtMs: nowMs + backoffMs)
-                                out.append(.retry(inboxID: row.id, error: reason, correlationID: correlation))
-                            }
-                        }
+            results = try StoreWait.result { completion in
+                store.process(rows, nowMs: applyAt, apply: { row, conversations in
+                    switch decoded[row.id] {
+                    case .success(let payload)?:
+                        return try InboundApplier.apply(payload, in: conversations, nowMs: applyAt,
+                                                        correlationID: row.correlationID ?? "")
+                    case .failure(let failure)?:
+                        throw failure
+                    case nil:
+                        throw DecodeFailure(reason: "row was not part of the claimed batch")
                     }
-                }
-                return out
+                }, onFailure: { row, error in
+                    Self.failurePlan(row: row, error: error, policy: retryPolicy, nowMs: applyAt)
+                }, completion: completion)
             }
         } catch {
             // The whole group failed to commit: rows stay 'processing' until the next start-up
             // resets them; put them back now so they are retried in this run too.
             logger.error("inbox apply transaction failed", metadata: ["error": "\(error)"])
-            _ = try? writer.submitAndWait { db in try InboxStore.resetProcessingOnStartup(db, nowMs: MonotonicTime.wallMilliseconds() + 1000) }
+            let retryAt = MonotonicTime.wallMilliseconds() + 1000
+            _ = try? StoreWait.result { store.resetProcessing(nowMs: retryAt, completion: $0) }
             return 0
         }
-        // Committed: now, and only now, tell the subscribers.
-        for outcome in outcomes {
-            switch outcome {
-            case let .done(events, correlationID, inboxID):
+        // Committed: now, and only now, tell the subscribers. While they are behind, this thread
+        // waits here, so the inbox (durable) holds the work instead of the hub's queues.
+        hub.awaitCapacity()
+        publish(results)
+        return rows.count
+    }
+
+    /// Not JSON (or not a webhook object): retrying cannot help. Anything else is retried with
+    /// backoff until the last attempt.
+    static func failurePlan(row: InboxRow, error: any Error, policy: BackoffPolicy, nowMs: Int64) -> InboxFailurePlan {
+        if let decode = error as? DecodeFailure { return .deadLetter(reason: decode.reason) }
+        let reason = "apply failed: \(error)"
+        if policy.shouldGiveUp(afterAttempts: row.attempts + 1) { return .deadLetter(reason: reason) }
+        let backoffMs = Int64(policy.delayBound(attempt: row.attempts + 1) / TimeSpan.nanosecondsPerMillisecond)
+        return .retry(atMs: nowMs + backoffMs, reason: reason)
+    }
+
+    private func publish(_ results: [InboxResult<[DomainEvent]>]) {
+        for result in results {
+            let correlationID = result.row.correlationID ?? ""
+            let inboxID = result.row.id
+            switch result.outcome {
+            case .done(let events):
                 let meta = EventMeta.correlation(correlationID)
                 for e in events { hub.publish(topic: e.topic, type: e.type, data: e.data, meta: meta) }
                 metrics?.inboxProcessed("done").increment()
                 logger.info("webhook processed", metadata: [
                     "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "webhook.events": "\(events.count)"])
-            case let .retry(inboxID, error, correlationID):
+            case .retrying(_, let error):
                 metrics?.inboxProcessed("retry").increment()
                 logger.warning("webhook processing failed; will retry", metadata: [
                     "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "error": "\(error)"])
-            case let .dead(deadLetterID, inboxID, error, correlationID):
+            case .deadLettered(let deadLetterID, let error):
                 metrics?.inboxProcessed("dead").increment()
                 logger.error("webhook moved to dead letters", metadata: [
                     "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)", "dead_letter.id": "\(deadLetterID)", "error": "\(error)"])
                 onDeadLetter?()
+            case .skipped:
+                logger.warning("webhook row was no longer claimed; left as stored", metadata: [
+                    "correlation_id": "\(correlationID)", "webhook.id": "\(inboxID)"])
             }
         }
-        return rows.count
     }
 
     struct DecodeFailure: Error, Sendable { let reason: String }

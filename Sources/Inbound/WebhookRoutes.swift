@@ -28,7 +28,7 @@ public struct WebhookSettings: Sendable {
 
 public struct WebhookRoutes {
     let settings: WebhookSettings
-    let writer: StoreWriter
+    let store: any InboxStore
     let processor: InboxProcessor
     let logger: Logger
     let metrics: SwitchboardMetrics
@@ -38,11 +38,11 @@ public struct WebhookRoutes {
     /// make that a warning of its own and keep those 503s out of the 5xx ratio.
     let onRefusedUnconfigured: @Sendable () -> Void
 
-    public init(settings: WebhookSettings, writer: StoreWriter, processor: InboxProcessor, logger: Logger,
+    public init(settings: WebhookSettings, store: any InboxStore, processor: InboxProcessor, logger: Logger,
                 metrics: SwitchboardMetrics, onSignatureFailure: @escaping @Sendable () -> Void,
                 onRefusedUnconfigured: @escaping @Sendable () -> Void) {
         self.settings = settings
-        self.writer = writer
+        self.store = store
         self.processor = processor
         self.logger = logger
         self.metrics = metrics
@@ -95,24 +95,22 @@ public struct WebhookRoutes {
         }
         let correlationID = ctx.requestID
         let receivedAt = MonotonicTime.wallMilliseconds()
-        let signature = header ?? ""
         let sink = ctx.sink
         let processor = self.processor
         let logger = self.logger
         let processBeforeAnswer = !settings.asyncProcessing
-        writer.submit({ db in
-            try InboxStore.append(db, body: body, signature: signature, correlationID: correlationID, receivedAtMs: receivedAt)
-        }, completion: { result in
+        let delivery = InboxDelivery(body: body, signature: header ?? "", correlationID: correlationID, receivedAtMs: receivedAt)
+        // Synchronous mode answers only once a worker has handled the row, too.
+        var answerWhenHandled: (@Sendable () -> Void)?
+        if processBeforeAnswer {
+            answerWhenHandled = { sink.respond(.json(200, #"{"status":"ok"}"#)) }
+        }
+        store.append(delivery, whenHandled: answerWhenHandled, completion: { result in
             switch result {
             case .success(let id):
-                // Committed and fsync'd: only now may Meta hear 200 (in synchronous mode, only
-                // once the worker has handled the row too).
-                if processBeforeAnswer {
-                    processor.notify(waitingFor: id) { sink.respond(.json(200, #"{"status":"ok"}"#)) }
-                } else {
-                    sink.respond(.json(200, #"{"status":"ok"}"#))
-                    processor.notify()
-                }
+                // Committed and fsync'd: only now may Meta hear 200.
+                if !processBeforeAnswer { sink.respond(.json(200, #"{"status":"ok"}"#)) }
+                processor.notify()
                 logger.debug("webhook stored", metadata: ["correlation_id": "\(correlationID)", "webhook.id": "\(id)"])
             case .failure(let e):
                 logger.error("webhook not stored", metadata: ["correlation_id": "\(correlationID)", "error": "\(e)"])

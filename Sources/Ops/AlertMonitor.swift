@@ -11,8 +11,8 @@ import Store
 
 public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     // `engine` is guarded by `lock`; `last*` belong to the worker thread.
-    private let reader: StoreReader
-    private let hub: HubEngine
+    private let store: any HealthStore
+    private let hub: any EventPublisher
     private let sources: HealthSources
     private let traffic: TrafficCounters
     private let health: HealthMonitor
@@ -29,9 +29,9 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
-    public init(reader: StoreReader, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
+    public init(store: any HealthStore, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
-        self.reader = reader
+        self.store = store
         self.hub = hub
         self.sources = sources
         self.traffic = traffic
@@ -72,11 +72,10 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
             inputs.breakerState = wa.breakerState
             inputs.graphTokenRejected = wa.tokenRejected
         }
-        if let (age, dead) = try? BoundedWait.read(reader, timeoutMs: 2000, { db in
-            (try InboxStore.oldestUnprocessedAgeMs(db, nowMs: now), try HealthQueries.openDeadLetters(db))
-        }) {
-            inputs.inboxOldestAgeMs = age
-            inputs.deadLetters = dead
+        let store = self.store
+        if let backlog = try? StoreWait.result(timeout: .seconds(2), { store.inboxBacklog(nowMs: now, completion: $0) }) {
+            inputs.inboxOldestAgeMs = backlog.oldestUnprocessedAgeMs
+            inputs.deadLetters = backlog.openDeadLetters
         }
         let responses = traffic.httpResponses.load(ordering: .relaxed)
         let errors = traffic.http5xx.load(ordering: .relaxed)
@@ -106,6 +105,7 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     }
 
     private func publish(_ transition: AlertTransition) {
+        hub.awaitCapacity()
         switch transition {
         case .firing(let alert):
             hub.publish(topic: Self.topic, type: "alert.firing", data: alert.json())

@@ -13,15 +13,15 @@ import Store
 
 public final class HealthMonitor: BackgroundService, @unchecked Sendable {
     // `latest` is guarded by `lock`; the worker thread owns `previous`.
-    private let writer: StoreWriter
-    private let reader: StoreReader
-    private let hub: HubEngine
+    private let store: any HealthStore
+    private let hub: any EventPublisher & HubStatistics
     private let server: Server
     private let sources: HealthSources
     private let metrics: SwitchboardMetrics
     private let logger: Logger
     private let intervalSeconds: Double
-    private let dbTimeoutMs: Int
+    /// A check must not hang on the dependency it is checking.
+    private let dbTimeout: Duration
     private let startedAtMs = RFC3339.nowMilliseconds()
     private let lock = NSCondition()
     private var latest: HealthReport?
@@ -30,18 +30,17 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
 
     private let version: String
 
-    public init(writer: StoreWriter, reader: StoreReader, hub: HubEngine, server: Server, sources: HealthSources,
+    public init(store: any HealthStore, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
          metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int, version: String) {
         self.version = version
-        self.writer = writer
-        self.reader = reader
+        self.store = store
         self.hub = hub
         self.server = server
         self.sources = sources
         self.metrics = metrics
         self.logger = logger
         self.intervalSeconds = intervalSeconds
-        self.dbTimeoutMs = dbTimeoutMs
+        self.dbTimeout = .milliseconds(dbTimeoutMs)
     }
 
     /// The last report; the first check runs synchronously in `start()`, so there is always one
@@ -93,6 +92,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         data.append(contentsOf: #","services":"#.utf8)
         data.append(contentsOf: report.servicesJSON())
         data.append(UInt8(ascii: "}"))
+        hub.awaitCapacity()
         hub.publish(topic: Self.topic, type: "health.changed", data: data)
         let level: Logger.Level = report.status == .ok ? .info : .warning
         logger.log(level: level, "health changed", metadata: [
@@ -106,16 +106,17 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         let start = ContinuousClock.now
         let token = String(RFC3339.nowMilliseconds()) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         do {
-            try BoundedWait.write(writer, timeoutMs: dbTimeoutMs) { db in try HealthQueries.writeProbe(db, value: token) }
-            let read = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in try HealthQueries.readProbe(db) }
+            let store = self.store
+            try StoreWait.result(timeout: dbTimeout) { store.writeProbe(token, completion: $0) }
+            let read = try StoreWait.result(timeout: dbTimeout) { store.readProbe(completion: $0) }
             let ms = Self.milliseconds(ContinuousClock.now - start)
             guard read == token else {
                 return ServiceHealth(status: .error, details: ["error": .string("probe read back a different value"), "latency_ms": .double(ms)])
             }
-            let stats = writer.stats
+            let stats = store.statistics
             return ServiceHealth(status: .ok, details: [
                 "latency_ms": .double(ms), "commits": .int(Int64(stats.commits)),
-                "last_group_size": .int(Int64(stats.lastGroupSize)), "queued_jobs": .int(Int64(writer.queuedJobs)),
+                "last_group_size": .int(Int64(stats.lastGroupSize)), "queued_jobs": .int(Int64(stats.queuedWrites)),
             ])
         } catch {
             return ServiceHealth(status: .error, details: ["error": .string(String("\(error)".prefix(300)))])
@@ -140,9 +141,9 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
 
     private func checkInbox(now: Int64) -> ServiceHealth {
         do {
-            let (depth, age, dead) = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in
-                (try InboxStore.depth(db), try InboxStore.oldestUnprocessedAgeMs(db, nowMs: now), try HealthQueries.openDeadLetters(db))
-            }
+            let store = self.store
+            let backlog = try StoreWait.result(timeout: dbTimeout) { store.inboxBacklog(nowMs: now, completion: $0) }
+            let (depth, age, dead) = (backlog.depth, backlog.oldestUnprocessedAgeMs, backlog.openDeadLetters)
             metrics.inboxPending.record(depth.pending)
             metrics.inboxProcessing.record(depth.processing)
             metrics.inboxOldestAgeSeconds.record(Double(age ?? 0) / 1000)
@@ -160,7 +161,8 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
 
     private func checkOutbox(now: Int64) -> ServiceHealth {
         do {
-            let depth = try BoundedWait.read(reader, timeoutMs: dbTimeoutMs) { db in try HealthQueries.outboxDepth(db, nowMs: now) }
+            let store = self.store
+            let depth = try StoreWait.result(timeout: dbTimeout) { store.outboxDepth(nowMs: now, completion: $0) }
             metrics.outboxDepth.record(depth.active)
             return ServiceHealth(status: .ok, details: [
                 "depth": .int(Int64(depth.active)), "failed": .int(Int64(depth.failed)),

@@ -13,19 +13,19 @@ public struct OpsRoutes {
     let alerts: AlertMonitor
     let registry: PrometheusCollectorRegistry
     let metrics: SwitchboardMetrics
-    let hub: HubEngine
-    let writer: StoreWriter
+    let hub: any HubStatistics
+    let store: any HealthStore
     let server: Server
     let auth: Authenticator
 
     public init(health: HealthMonitor, alerts: AlertMonitor, registry: PrometheusCollectorRegistry, metrics: SwitchboardMetrics,
-                hub: HubEngine, writer: StoreWriter, server: Server, auth: Authenticator) {
+                hub: any HubStatistics, store: any HealthStore, server: Server, auth: Authenticator) {
         self.health = health
         self.alerts = alerts
         self.registry = registry
         self.metrics = metrics
         self.hub = hub
-        self.writer = writer
+        self.store = store
         self.server = server
         self.auth = auth
     }
@@ -68,9 +68,11 @@ public struct OpsRoutes {
         metrics.mirror("switchboard_hub_frames_written_total", total: c.framesQueued.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_bytes_written_total", total: c.bytesQueued.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_slow_consumer_closes_total", total: c.slowConsumerCloses.load(ordering: .relaxed))
+        metrics.mirror("switchboard_hub_publishes_refused_total", total: c.publishesRefused.load(ordering: .relaxed))
+        metrics.mirror("switchboard_hub_publishes_delayed_total", total: c.publishesDelayed.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "ok")], total: c.recoveries.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "failed")], total: c.recoveriesFailed.load(ordering: .relaxed))
-        metrics.mirror("switchboard_sqlite_commits_total", total: writer.stats.commits)
+        metrics.mirror("switchboard_sqlite_commits_total", total: store.statistics.commits)
         metrics.hubSubscriptions.record(c.subscriptions.load(ordering: .relaxed))
         metrics.hubTopics.record(hub.topicCount)
         metrics.hubConnections.record(server.webSocketCount)

@@ -11,18 +11,16 @@ import Store
 import WhatsApp
 
 public struct OutboundRoutes {
-    let reader: StoreReader
-    let writer: StoreWriter
-    let hub: HubEngine
+    let store: any OutboxStore
+    let hub: any EventPublisher
     let auth: Authenticator
     /// nil when no access token is configured: sending is off (503).
     let sender: OutboundSender?
     let defaultPhoneNumberID: String?
 
-    public init(reader: StoreReader, writer: StoreWriter, hub: HubEngine, auth: Authenticator, sender: OutboundSender?,
+    public init(store: any OutboxStore, hub: any EventPublisher, auth: Authenticator, sender: OutboundSender?,
                 defaultPhoneNumberID: String?) {
-        self.reader = reader
-        self.writer = writer
+        self.store = store
         self.hub = hub
         self.auth = auth
         self.sender = sender
@@ -60,9 +58,7 @@ public struct OutboundRoutes {
         let sink = ctx.sink
         let hub = self.hub
         let meta = EventMeta.correlation(ctx.requestID)
-        writer.submit({ db in
-            try OutboxStore.enqueue(db, message, nowMs: MonotonicTime.wallMilliseconds())
-        }, completion: { result in
+        store.enqueue(message, nowMs: MonotonicTime.wallMilliseconds(), completion: { result in
             switch result {
             case .success(.created(let row)):
                 // Committed: announce it, wake the sender, then answer.
@@ -100,7 +96,7 @@ public struct OutboundRoutes {
         let id = ctx.params["id"] ?? ""
         guard !id.isEmpty, id.utf8.count <= 64 else { return .failure(.notFound("no message \(id)")) }
         let sink = ctx.sink
-        reader.submit({ db in try OutboxStore.load(db, id: id) }, completion: { result in
+        store.outboxMessage(id: id, completion: { result in
             switch result {
             case .success(.some(let row)):
                 var h = HTTPHeaders()

@@ -1,6 +1,6 @@
 // The outbound sender: one thread that takes due outbox rows (the oldest unfinished message of
 // each recipient), lets SendPlanner apply the breaker and pacing, hands them to the GraphClient,
-// and writes each result through the store's writer, publishing events only after the commit.
+// and writes each result to the outbox, publishing events only after the commit.
 //
 // Duplicates: the Graph API has no idempotency key. A request that timed out after it was sent
 // (or a crash between Graph's answer and our commit of the wamid) may have been accepted, and is
@@ -24,9 +24,8 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
     // `breakerSnapshot` only under `condition`.
     let settings: OutboundSettings
     let graph: GraphClient
-    private let writer: StoreWriter
-    private let reader: StoreReader
-    private let hub: HubEngine
+    private let store: any OutboxStore
+    private let hub: any EventPublisher
     private let logger: Logger
     private let clock = MonotonicClock()
     private var planner: SendPlanner
@@ -44,10 +43,9 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
     /// Sends handed to Graph at once (GraphClient runs up to 64 transfers; more wait in its queue).
     static let maxInFlight = 256
 
-    public init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: HubEngine, logger: Logger) {
+    public init(settings: OutboundSettings, store: any OutboxStore, hub: any EventPublisher, logger: Logger) {
         self.settings = settings
-        self.writer = writer
-        self.reader = reader
+        self.store = store
         self.hub = hub
         self.logger = logger
         graph = GraphClient(
@@ -61,9 +59,11 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
     public func start() {
         let nowMs = MonotonicTime.wallMilliseconds()
         do {
-            let (resent, closed) = try writer.submitAndWait { db in try OutboxStore.resumeOnStartup(db, nowMs: nowMs) }
-            if resent > 0 || closed > 0 {
-                logger.info("outbox resumed after restart", metadata: ["outbox.resent": "\(resent)", "outbox.closed_as_sent": "\(closed)"])
+            let store = self.store
+            let resumed = try StoreWait.result { store.resumeOnStartup(nowMs: nowMs, completion: $0) }
+            if resumed.resent > 0 || resumed.closedAsSent > 0 {
+                logger.info("outbox resumed after restart", metadata: [
+                    "outbox.resent": "\(resumed.resent)", "outbox.closed_as_sent": "\(resumed.closedAsSent)"])
             }
         } catch {
             logger.error("outbox resume failed", metadata: ["error": "\(error)"])
@@ -145,6 +145,8 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
 
     private func run() {
         while true {
+            // Subscribers behind: send (and so publish) no more until they catch up; the outbox holds the rest.
+            hub.awaitCapacity()
             condition.lock()
             if stopping && inFlight.isEmpty && finished.isEmpty {
                 threadDone = true
@@ -179,11 +181,12 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
                 let free = Self.maxInFlight - inFlightNow.count
                 let nowMs = MonotonicTime.wallMilliseconds()
                 do {
-                    let (heads, nextDue) = try reader.submitAndWait { db in
-                        (try OutboxStore.dueHeads(db, nowMs: nowMs, limit: free + inFlightNow.count + 256),
-                         try OutboxStore.nextDueAtMs(db))
+                    let store = self.store
+                    let due = try StoreWait.result {
+                        store.dueHeads(nowMs: nowMs, limit: free + inFlightNow.count + 256, completion: $0)
                     }
-                    let candidates = heads.filter { !inFlightNow.contains($0.id) }
+                    let nextDue = due.nextDueAtMs
+                    let candidates = due.rows.filter { !inFlightNow.contains($0.id) }
                     let selection = planner.select(candidates, limit: free, now: clock.now)
                     publish(selection.transitions)
                     for row in selection.rows { send(row) }
@@ -238,13 +241,9 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
         let logMeta: Logger.Metadata = ["correlation_id": "\(row.correlationID ?? "")", "outbox.id": "\(row.id)", "to": "\(row.toWaID)"]
         switch outcome {
         case .sent(let wamid, let attempts):
-            writer.submit({ db -> Bool in
-                let changed = try OutboxStore.markSent(db, id: row.id, wamid: wamid, attempts: attempts, nowMs: nowMs)
-                if changed, let messageID = row.messageID {
-                    _ = try InboundApplier.applyRecordedStatuses(db: db, messageID: messageID)
-                }
-                return changed
-            }, completion: { [self] r in
+            let applyEarlierStatuses = row.messageID.map(Self.applyRecordedStatuses(messageID:))
+            store.markSent(id: row.id, wamid: wamid, attempts: attempts, nowMs: nowMs,
+                           inSameTransaction: applyEarlierStatuses, completion: { [self] r in
                 if case .success(true) = r {
                     hub.publish(topic: OutboundEvents.conversationTopic(row.toWaID), type: "message.sent",
                                 data: OutboundEvents.sent(row, wamid: wamid, attempts: attempts, sentAtMs: nowMs), meta: meta)
@@ -258,20 +257,16 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
         case .retry(let attempts, let after, let error):
             let afterMs = Int64(clamping: (after / TimeSpan.nanosecondsPerMillisecond) + 1)
             let (nextAt, overflow) = nowMs.addingReportingOverflow(afterMs)
-            writer.submit({ db in
-                try OutboxStore.markRetrying(db, id: row.id, attempts: attempts, nextAttemptAtMs: overflow ? .max : nextAt,
-                                             lastError: error.jsonText, nowMs: nowMs)
-            }, completion: { [self] r in
+            store.markRetrying(id: row.id, attempts: attempts, nextAttemptAtMs: overflow ? .max : nextAt,
+                               lastError: error.jsonText, nowMs: nowMs, completion: { [self] r in
                 logger.warning("message send failed; will retry", metadata: logMeta.merging([
                     "attempts": "\(attempts)", "error": "\(error.reason)", "retry_in_ms": "\(afterMs)",
                     "stored": "\((try? r.get()) ?? false)"]) { a, _ in a })
                 written(row)
             })
         case .failed(let attempts, let reason, let error, let critical):
-            writer.submit({ db in
-                try OutboxStore.markFailed(db, id: row.id, attempts: attempts, lastError: error.jsonText,
-                                           errorJSON: error.messageErrorsText, nowMs: nowMs)
-            }, completion: { [self] r in
+            store.markFailed(id: row.id, attempts: attempts, lastError: error.jsonText,
+                             errorJSON: error.messageErrorsText, nowMs: nowMs, completion: { [self] r in
                 if case .success(true) = r {
                     hub.publish(topic: OutboundEvents.conversationTopic(row.toWaID), type: "message.failed",
                                 data: OutboundEvents.failed(row, attempts: attempts, reason: reason, error: error), meta: meta)
@@ -285,6 +280,12 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
                 written(row)
             })
         }
+    }
+
+    /// Statuses whose webhook beat Graph's answer apply once the wamid is stored, in the same
+    /// transaction.
+    private static func applyRecordedStatuses(messageID: Int64) -> @Sendable (any ConversationTransaction) throws -> Void {
+        { conversations in _ = try InboundApplier.applyRecordedStatuses(in: conversations, messageID: messageID) }
     }
 
     /// The result is committed (or the write failed and the row stays due): the row may be

@@ -183,7 +183,7 @@ final class InboundMessagesTests: XCTestCase {
         let body = Array(#"{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"PN_1"},"messages":[{"from":"1","id":"wamid.F1","timestamp":"1700000000","type":"text","text":{"body":"a"}},{"from":"1","id":"wamid.F2","timestamp":"1700000001","type":"text","text":{"body":"b"}}]}}]}]}"#.utf8)
         let payload = try WebhookDecoder.decode(body)
         try store.db.transaction {
-            XCTAssertThrowsError(try InboundApplier.apply(payload, db: store.db, nowMs: 1, correlationID: "c"))
+            XCTAssertThrowsError(try InboundApplier.apply(payload, in: store.conversations, nowMs: 1, correlationID: "c"))
         }
         XCTAssertEqual(try store.count("SELECT count(*) FROM messages"), 0)
         XCTAssertEqual(try store.count("SELECT count(*) FROM conversations"), 0)

@@ -43,7 +43,7 @@ final class InboundStatusTests: XCTestCase {
         XCTAssertEqual(try messageStatus(store, "wamid.O2"), "read")
         // The late ones are still on record.
         XCTAssertEqual(try store.count("SELECT count(*) FROM statuses WHERE wamid = 'wamid.O2'"), 3)
-        let rows = try ConversationQueries.messages(store.db, waID: bob).items
+        let rows = try ConversationQueries.messages(store.conversations, waID: bob).items
         XCTAssertEqual(rows.first?.statuses.map(\.status), ["read", "delivered", "sent"])
     }
 
@@ -97,11 +97,11 @@ final class InboundStatusTests: XCTestCase {
         try store.apply(Payload.status("wamid.RACE", "failed", timestamp: 2, errorCode: 131026))
         try store.apply(Payload.status("wamid.RACE", "delivered", timestamp: 3))
         let messageID = try store.insertOutbound(wamid: "wamid.RACE", waID: bob)
-        XCTAssertEqual(try InboundApplier.applyRecordedStatuses(db: store.db, messageID: messageID), "failed")
+        XCTAssertEqual(try InboundApplier.applyRecordedStatuses(in: store.conversations, messageID: messageID), "failed")
         XCTAssertEqual(try messageStatus(store, "wamid.RACE"), "failed")
         XCTAssertTrue(try store.text("SELECT error_json FROM messages WHERE id = ?", [.int(messageID)])?.contains("131026") == true)
-        XCTAssertNil(try InboundApplier.applyRecordedStatuses(db: store.db, messageID: messageID), "nothing left to apply")
-        XCTAssertNil(try InboundApplier.applyRecordedStatuses(db: store.db, messageID: 9_999))
+        XCTAssertNil(try InboundApplier.applyRecordedStatuses(in: store.conversations, messageID: messageID), "nothing left to apply")
+        XCTAssertNil(try InboundApplier.applyRecordedStatuses(in: store.conversations, messageID: 9_999))
     }
 
     func testTheStatusesFixtureAppliesPerMessage() throws {

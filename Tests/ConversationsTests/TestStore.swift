@@ -26,6 +26,9 @@ final class TestStore {
         try Migrations.apply(db)
     }
 
+    /// Conversations' operations on this connection, as the store hands them to a job.
+    var conversations: any ConversationTransaction { db.conversations }
+
     deinit {
         try? FileManager.default.removeItem(at: directory)
     }
@@ -35,7 +38,7 @@ final class TestStore {
     func apply(_ body: [UInt8], nowMs: Int64 = 1_700_000_999_000) throws -> [DomainEvent] {
         let payload = try WebhookDecoder.decode(body)
         return try db.transaction {
-            try InboundApplier.apply(payload, db: db, nowMs: nowMs, correlationID: "corr-1")
+            try InboundApplier.apply(payload, in: conversations, nowMs: nowMs, correlationID: "corr-1")
         }
     }
 

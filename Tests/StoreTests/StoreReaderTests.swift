@@ -21,11 +21,11 @@ final class StoreReaderTests: XCTestCase {
         let reader = try StoreReader(path: path, connections: 2)
         defer { reader.close() }
 
-        XCTAssertEqual(try reader.submitAndWait { db in try InboxStore.depth(db).pending }, 0)
+        XCTAssertEqual(try reader.submitAndWait { db in try SQLiteInbox.depth(db).pending }, 0)
         let id = try writer.submitAndWait { db in
-            try InboxStore.append(db, body: Array("hello".utf8), signature: "s", correlationID: "c", receivedAtMs: 5)
+            try SQLiteInbox.append(db, body: Array("hello".utf8), signature: "s", correlationID: "c", receivedAtMs: 5)
         }
-        let row = try reader.submitAndWait { db in try InboxStore.row(db, id: id) }
+        let row = try reader.submitAndWait { db in try SQLiteInbox.row(db, id: id) }
         XCTAssertEqual(row?.body, Array("hello".utf8))
         XCTAssertEqual(row?.status, "pending")
     }

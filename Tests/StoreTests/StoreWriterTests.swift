@@ -249,7 +249,7 @@ final class StoreWriterTests: XCTestCase {
         let body: [UInt8] = [0x7b, 0x00, 0xff, 0x7d]
         var writer: StoreWriter? = try StoreWriter(path: path)
         let id = try writer?.submitAndWait { db in
-            try InboxStore.append(db, body: body, signature: "sha256=ab", correlationID: "c-1", receivedAtMs: 42)
+            try SQLiteInbox.append(db, body: body, signature: "sha256=ab", correlationID: "c-1", receivedAtMs: 42)
         }
         writer?.close()
         writer = nil
@@ -257,7 +257,7 @@ final class StoreWriterTests: XCTestCase {
         let reopened = try StoreWriter(path: path)
         defer { reopened.close() }
         let row = try reopened.submitAndWait { db in
-            (try InboxStore.row(db, id: id ?? -1), try Migrations.version(of: db))
+            (try SQLiteInbox.row(db, id: id ?? -1), try Migrations.version(of: db))
         }
         XCTAssertEqual(row.0?.body, body)
         XCTAssertEqual(row.0?.signature, "sha256=ab")

@@ -3,7 +3,7 @@
 import XCTest
 @testable import Store
 
-final class OutboxStoreTests: XCTestCase {
+final class SQLiteOutboxTests: XCTestCase {
     private var scratch: ScratchDirectory!
     private var db: Database!
 
@@ -26,7 +26,7 @@ final class OutboxStoreTests: XCTestCase {
 
     @discardableResult
     private func enqueue(_ m: NewOutboundMessage, at ms: Int64 = 1_000) throws -> OutboxRow {
-        switch try OutboxStore.enqueue(db, m, nowMs: ms) {
+        switch try SQLiteOutbox.enqueue(db, m, nowMs: ms) {
         case .created(let row): return row
         case .existing(let row): XCTFail("unexpected existing \(row.id)"); return row
         }
@@ -62,12 +62,12 @@ final class OutboxStoreTests: XCTestCase {
 
     func testIdempotencyKeyReturnsTheFirstRowAndWritesNothing() throws {
         let first = try enqueue(message("m1", key: "k-1"))
-        let outcome = try OutboxStore.enqueue(db, message("m2", key: "k-1", text: "other"), nowMs: 2_000)
+        let outcome = try SQLiteOutbox.enqueue(db, message("m2", key: "k-1", text: "other"), nowMs: 2_000)
         XCTAssertEqual(outcome, .existing(first))
         XCTAssertEqual(try db.firstRow("SELECT count(*) FROM outbox") { $0.int64(0) }, 1)
         XCTAssertEqual(try db.firstRow("SELECT count(*) FROM messages") { $0.int64(0) }, 1)
-        XCTAssertEqual(try OutboxStore.find(db, idempotencyKey: "k-1")?.id, "m1")
-        XCTAssertNil(try OutboxStore.find(db, idempotencyKey: "k-2"))
+        XCTAssertEqual(try SQLiteOutbox.find(db, idempotencyKey: "k-1")?.id, "m1")
+        XCTAssertNil(try SQLiteOutbox.find(db, idempotencyKey: "k-2"))
     }
 
     func testDueHeadsGivesOnlyTheOldestUnfinishedRowPerRecipient() throws {
@@ -75,27 +75,27 @@ final class OutboxStoreTests: XCTestCase {
         try enqueue(message("b1", to: "222"))
         try enqueue(message("a2", to: "111"))
         try enqueue(message("c1", to: "111", phone: "901"))  // same customer, other number: own line
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 1_000, limit: 10).map(\.id), ["a1", "b1", "c1"])
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 1_000, limit: 2).map(\.id), ["a1", "b1"])
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 1_000, limit: 10).map(\.id), ["a1", "b1", "c1"])
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 1_000, limit: 2).map(\.id), ["a1", "b1"])
 
         // a1 waits for a retry: a2 must not overtake it, even though a2 is due.
-        XCTAssertTrue(try OutboxStore.markRetrying(db, id: "a1", attempts: 1, nextAttemptAtMs: 5_000, lastError: "{}", nowMs: 1_100))
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 2_000, limit: 10).map(\.id), ["b1", "c1"])
-        XCTAssertEqual(try OutboxStore.nextDueAtMs(db), 1_000)
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 5_000, limit: 10).map(\.id), ["a1", "b1", "c1"])
+        XCTAssertTrue(try SQLiteOutbox.markRetrying(db, id: "a1", attempts: 1, nextAttemptAtMs: 5_000, lastError: "{}", nowMs: 1_100))
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 2_000, limit: 10).map(\.id), ["b1", "c1"])
+        XCTAssertEqual(try SQLiteOutbox.nextDueAtMs(db), 1_000)
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 5_000, limit: 10).map(\.id), ["a1", "b1", "c1"])
 
         // Once a1 is sent, a2 becomes the head.
-        XCTAssertTrue(try OutboxStore.markSent(db, id: "a1", wamid: "wamid.A1", attempts: 2, nowMs: 5_100))
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 5_100, limit: 10).map(\.id), ["b1", "a2", "c1"])
+        XCTAssertTrue(try SQLiteOutbox.markSent(db, id: "a1", wamid: "wamid.A1", attempts: 2, nowMs: 5_100))
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 5_100, limit: 10).map(\.id), ["b1", "a2", "c1"])
         // A failed head also frees the line.
-        XCTAssertTrue(try OutboxStore.markFailed(db, id: "b1", attempts: 1, lastError: "{}", errorJSON: "[]", nowMs: 5_200))
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 5_200, limit: 10).map(\.id), ["a2", "c1"])
+        XCTAssertTrue(try SQLiteOutbox.markFailed(db, id: "b1", attempts: 1, lastError: "{}", errorJSON: "[]", nowMs: 5_200))
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 5_200, limit: 10).map(\.id), ["a2", "c1"])
     }
 
     func testMarkSentStoresTheWamidOnBothRowsAndNeverRegressesTheMessage() throws {
         let row = try enqueue(message("m1"))
-        XCTAssertTrue(try OutboxStore.markSent(db, id: "m1", wamid: "wamid.X", attempts: 3, nowMs: 2_000))
-        let sent = try XCTUnwrap(try OutboxStore.load(db, id: "m1"))
+        XCTAssertTrue(try SQLiteOutbox.markSent(db, id: "m1", wamid: "wamid.X", attempts: 3, nowMs: 2_000))
+        let sent = try XCTUnwrap(try SQLiteOutbox.load(db, id: "m1"))
         XCTAssertEqual(sent.status, "sent")
         XCTAssertEqual(sent.wamid, "wamid.X")
         XCTAssertEqual(sent.attempts, 3)
@@ -103,26 +103,26 @@ final class OutboxStoreTests: XCTestCase {
         XCTAssertEqual(sent.deliveryStatus, "sent")
         XCTAssertEqual(try db.firstRow("SELECT wamid FROM messages WHERE id = ?", [.int(row.messageID ?? -1)]) { $0.text(0) }, "wamid.X")
         // A finished row changes no more.
-        XCTAssertFalse(try OutboxStore.markSent(db, id: "m1", wamid: "wamid.Y", attempts: 4, nowMs: 3_000))
-        XCTAssertFalse(try OutboxStore.markRetrying(db, id: "m1", attempts: 4, nextAttemptAtMs: 9, lastError: "{}", nowMs: 3_000))
-        XCTAssertFalse(try OutboxStore.markFailed(db, id: "m1", attempts: 4, lastError: "{}", errorJSON: "[]", nowMs: 3_000))
-        XCTAssertEqual(try OutboxStore.load(db, id: "m1")?.wamid, "wamid.X")
-        XCTAssertFalse(try OutboxStore.markSent(db, id: "nope", wamid: "wamid.Z", attempts: 1, nowMs: 3_000))
+        XCTAssertFalse(try SQLiteOutbox.markSent(db, id: "m1", wamid: "wamid.Y", attempts: 4, nowMs: 3_000))
+        XCTAssertFalse(try SQLiteOutbox.markRetrying(db, id: "m1", attempts: 4, nextAttemptAtMs: 9, lastError: "{}", nowMs: 3_000))
+        XCTAssertFalse(try SQLiteOutbox.markFailed(db, id: "m1", attempts: 4, lastError: "{}", errorJSON: "[]", nowMs: 3_000))
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "m1")?.wamid, "wamid.X")
+        XCTAssertFalse(try SQLiteOutbox.markSent(db, id: "nope", wamid: "wamid.Z", attempts: 1, nowMs: 3_000))
     }
 
     func testMarkSentKeepsAStatusThatArrivedFirst() throws {
         let row = try enqueue(message("m1"))
         // A "read" webhook applied before the send was recorded (rank 3).
         try db.run("UPDATE messages SET status = 'read', status_rank = 3 WHERE id = ?", [.int(row.messageID ?? -1)])
-        XCTAssertTrue(try OutboxStore.markSent(db, id: "m1", wamid: "wamid.X", attempts: 1, nowMs: 2_000))
-        XCTAssertEqual(try OutboxStore.load(db, id: "m1")?.deliveryStatus, "read")
+        XCTAssertTrue(try SQLiteOutbox.markSent(db, id: "m1", wamid: "wamid.X", attempts: 1, nowMs: 2_000))
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "m1")?.deliveryStatus, "read")
     }
 
     func testMarkFailedRecordsTheErrorOnTheMessage() throws {
         let row = try enqueue(message("m1"))
-        XCTAssertTrue(try OutboxStore.markFailed(db, id: "m1", attempts: 1, lastError: #"{"code":131047}"#,
+        XCTAssertTrue(try SQLiteOutbox.markFailed(db, id: "m1", attempts: 1, lastError: #"{"code":131047}"#,
                                                  errorJSON: #"[{"code":131047}]"#, nowMs: 2_000))
-        let failed = try XCTUnwrap(try OutboxStore.load(db, id: "m1"))
+        let failed = try XCTUnwrap(try SQLiteOutbox.load(db, id: "m1"))
         XCTAssertEqual(failed.status, "failed")
         XCTAssertEqual(failed.lastError, #"{"code":131047}"#)
         XCTAssertEqual(failed.deliveryStatus, "failed")
@@ -138,14 +138,14 @@ final class OutboxStoreTests: XCTestCase {
         try db.run("UPDATE outbox SET status = 'sending', attempts = 2 WHERE id = 'sending-no-wamid'")
         try db.run("UPDATE outbox SET status = 'sending', wamid = 'wamid.S' WHERE id = 'sending-with-wamid'")
         try db.run("UPDATE outbox SET status = 'retrying', wamid = 'wamid.R', next_attempt_at_ms = 1 WHERE id = 'retrying-with-wamid'")
-        let (resent, closed) = try OutboxStore.resumeOnStartup(db, nowMs: 9_000)
+        let (resent, closed) = try SQLiteOutbox.resumeOnStartup(db, nowMs: 9_000)
         XCTAssertEqual(resent, 1)
         XCTAssertEqual(closed, 2)
-        XCTAssertEqual(try OutboxStore.load(db, id: "sending-no-wamid")?.status, "retrying")
-        XCTAssertEqual(try OutboxStore.load(db, id: "sending-no-wamid")?.nextAttemptAtMs, 9_000)
-        XCTAssertEqual(try OutboxStore.load(db, id: "sending-with-wamid")?.status, "sent")
-        XCTAssertEqual(try OutboxStore.load(db, id: "retrying-with-wamid")?.status, "sent")
-        XCTAssertEqual(try OutboxStore.dueHeads(db, nowMs: 9_000, limit: 10).map(\.id), ["sending-no-wamid", "queued"])
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "sending-no-wamid")?.status, "retrying")
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "sending-no-wamid")?.nextAttemptAtMs, 9_000)
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "sending-with-wamid")?.status, "sent")
+        XCTAssertEqual(try SQLiteOutbox.load(db, id: "retrying-with-wamid")?.status, "sent")
+        XCTAssertEqual(try SQLiteOutbox.dueHeads(db, nowMs: 9_000, limit: 10).map(\.id), ["sending-no-wamid", "queued"])
     }
 
     func testMigrationThreeAddsThePendingIndex() throws {

@@ -1,15 +1,7 @@
 // Small queries behind health checks, alerts and metrics: a real write+read probe of the
 // database, open dead letters, and how far behind the outbox is.
 
-public struct OutboxDepth: Sendable, Equatable {
-    /// Rows still to be sent: queued, retrying or sending.
-    public let active: Int
-    public let failed: Int
-    /// Age of the oldest active row, nil when there is none.
-    public let oldestActiveAgeMs: Int64?
-}
-
-public enum HealthQueries {
+public enum SQLiteHealth {
     static let probeKey = "health.probe"
 
     /// Upserts a row the health check can read back: proves the database takes writes.

@@ -1,40 +1,10 @@
 // Typed access to the inbox and dead_letters tables: raw webhook bodies waiting to be processed.
 // Rows only: parsing webhook payloads belongs to the WhatsApp module, not here.
 
-/// One stored webhook delivery.
-public struct InboxRow: Sendable, Equatable {
-    public let id: Int64
-    public let receivedAtMs: Int64
-    /// Exactly the bytes received, so the HMAC can be re-verified and nothing is lost in decoding.
-    public let body: [UInt8]
-    public let signature: String?
-    public let correlationID: String?
-    public let status: String
-    public let attempts: Int
-    public let nextAttemptAtMs: Int64
-    public let lastError: String?
-}
-
-public struct DeadLetterRow: Sendable, Equatable {
-    public let id: Int64
-    public let inboxID: Int64
-    public let failedAtMs: Int64
-    public let error: String?
-    public let attempts: Int
-    public let replayedAtMs: Int64?
-}
-
-/// How much inbox work is waiting, for health checks and alert rules.
-public struct InboxDepth: Sendable, Equatable {
-    public let pending: Int
-    public let processing: Int
-    public let dead: Int
-}
-
 /// Status flow: pending → processing (claimed) → done; or back to pending with a later
 /// `next_attempt_at_ms` (failed, will retry); or dead (moved to dead_letters, replayable).
 /// All functions must run on the writer (mutations) or a reader (queries).
-public enum InboxStore {
+public enum SQLiteInbox {
     static let rowColumns = """
         id, received_at_ms, body, signature, correlation_id, status, attempts, next_attempt_at_ms, last_error
         """

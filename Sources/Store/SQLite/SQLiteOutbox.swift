@@ -2,112 +2,7 @@
 // per-recipient head-of-line query the sender works from, and the state changes of a send.
 // Pure SQL over a `Database`; knows nothing about WhatsApp beyond the columns it stores.
 
-/// One outbox row, joined with its message row's type.
-public struct OutboxRow: Sendable, Equatable {
-    public var id: String
-    public var messageID: Int64?
-    public var conversationID: Int64?
-    public var toWaID: String
-    public var phoneNumberID: String
-    /// The exact request body sent to Graph.
-    public var payloadJSON: String
-    /// queued | retrying | sending | sent | failed
-    public var status: String
-    public var attempts: Int
-    public var nextAttemptAtMs: Int64?
-    public var wamid: String?
-    /// JSON text describing the last failure (see the sender), nil when none.
-    public var lastError: String?
-    public var idempotencyKey: String?
-    public var correlationID: String?
-    public var createdAtMs: Int64
-    public var updatedAtMs: Int64
-    /// The message type ("text", "template", ...) from the messages row.
-    public var type: String?
-    /// insertion order; the order messages to one recipient go out in
-    public var sequence: Int64
-    /// The message row's delivery status (queued, sent, delivered, read, failed), which status
-    /// webhooks keep moving after the outbox row is done.
-    public var deliveryStatus: String? = nil
-
-    static let columns = """
-        o.id, o.message_id, o.conversation_id, o.to_wa_id, o.phone_number_id, o.payload_json, o.status,
-        o.attempts, o.next_attempt_at_ms, o.wamid, o.last_error, o.idempotency_key, o.correlation_id,
-        o.created_at_ms, o.updated_at_ms, m.type, o.rowid, m.status
-        """
-    static let from = "FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
-
-    init(_ row: Statement) {
-        self.init(
-            id: row.text(0) ?? "", messageID: row.optionalInt64(1), conversationID: row.optionalInt64(2),
-            toWaID: row.text(3) ?? "", phoneNumberID: row.text(4) ?? "", payloadJSON: row.text(5) ?? "",
-            status: row.text(6) ?? "queued", attempts: Int(clamping: row.int64(7)), nextAttemptAtMs: row.optionalInt64(8),
-            wamid: row.text(9), lastError: row.text(10), idempotencyKey: row.text(11), correlationID: row.text(12),
-            createdAtMs: row.int64(13), updatedAtMs: row.int64(14), type: row.text(15), sequence: row.int64(16))
-        deliveryStatus = row.text(17)
-    }
-
-    public init(
-        id: String, messageID: Int64?, conversationID: Int64?, toWaID: String, phoneNumberID: String,
-        payloadJSON: String, status: String, attempts: Int, nextAttemptAtMs: Int64?, wamid: String?,
-        lastError: String?, idempotencyKey: String?, correlationID: String?, createdAtMs: Int64,
-        updatedAtMs: Int64, type: String?, sequence: Int64
-    ) {
-        self.id = id
-        self.messageID = messageID
-        self.conversationID = conversationID
-        self.toWaID = toWaID
-        self.phoneNumberID = phoneNumberID
-        self.payloadJSON = payloadJSON
-        self.status = status
-        self.attempts = attempts
-        self.nextAttemptAtMs = nextAttemptAtMs
-        self.wamid = wamid
-        self.lastError = lastError
-        self.idempotencyKey = idempotencyKey
-        self.correlationID = correlationID
-        self.createdAtMs = createdAtMs
-        self.updatedAtMs = updatedAtMs
-        self.type = type
-        self.sequence = sequence
-    }
-}
-
-/// What `enqueue` needs. `contentJSON` is the `<type>` object kept on the message row (what the
-/// inbox shows); `payloadJSON` is the full Graph request body kept on the outbox row.
-public struct NewOutboundMessage: Sendable, Equatable {
-    public var id: String
-    public var toWaID: String
-    public var phoneNumberID: String
-    public var type: String
-    public var contentJSON: String
-    public var payloadJSON: String
-    public var preview: String?
-    public var idempotencyKey: String?
-    public var correlationID: String?
-
-    public init(id: String, toWaID: String, phoneNumberID: String, type: String, contentJSON: String,
-                payloadJSON: String, preview: String?, idempotencyKey: String?, correlationID: String?) {
-        self.id = id
-        self.toWaID = toWaID
-        self.phoneNumberID = phoneNumberID
-        self.type = type
-        self.contentJSON = contentJSON
-        self.payloadJSON = payloadJSON
-        self.preview = preview
-        self.idempotencyKey = idempotencyKey
-        self.correlationID = correlationID
-    }
-}
-
-public enum EnqueueOutcome: Sendable, Equatable {
-    /// A new row, committed with its message row.
-    case created(OutboxRow)
-    /// The idempotency key was seen before: the first request's row, nothing new written.
-    case existing(OutboxRow)
-}
-
-public enum OutboxStore {
+public enum SQLiteOutbox {
     /// Statuses of a message that has not finished; the head of each recipient's line is the
     /// oldest of these.
     static let unfinished = "('queued', 'retrying', 'sending')"
@@ -256,5 +151,25 @@ public enum OutboxStore {
                 """, [.int(nowMs), .int(nowMs)])
             return (db.changes, closed)
         }
+    }
+}
+
+/// How the SQLite outbox reads an `OutboxRow`: the outbox joined with its message row.
+extension OutboxRow {
+    static let columns = """
+        o.id, o.message_id, o.conversation_id, o.to_wa_id, o.phone_number_id, o.payload_json, o.status,
+        o.attempts, o.next_attempt_at_ms, o.wamid, o.last_error, o.idempotency_key, o.correlation_id,
+        o.created_at_ms, o.updated_at_ms, m.type, o.rowid, m.status
+        """
+    static let from = "FROM outbox o LEFT JOIN messages m ON m.id = o.message_id"
+
+    init(_ row: Statement) {
+        self.init(
+            id: row.text(0) ?? "", messageID: row.optionalInt64(1), conversationID: row.optionalInt64(2),
+            toWaID: row.text(3) ?? "", phoneNumberID: row.text(4) ?? "", payloadJSON: row.text(5) ?? "",
+            status: row.text(6) ?? "queued", attempts: Int(clamping: row.int64(7)), nextAttemptAtMs: row.optionalInt64(8),
+            wamid: row.text(9), lastError: row.text(10), idempotencyKey: row.text(11), correlationID: row.text(12),
+            createdAtMs: row.int64(13), updatedAtMs: row.int64(14), type: row.text(15), sequence: row.int64(16))
+        deliveryStatus = row.text(17)
     }
 }

@@ -1,0 +1,31 @@
+// Figures the health checks and alert rules read from the store.
+
+public struct OutboxDepth: Sendable, Equatable {
+    /// Rows still to be sent: queued, retrying or sending.
+    public let active: Int
+    public let failed: Int
+    /// Age of the oldest active row, nil when there is none.
+    public let oldestActiveAgeMs: Int64?
+
+    public init(active: Int, failed: Int, oldestActiveAgeMs: Int64?) {
+        self.active = active
+        self.failed = failed
+        self.oldestActiveAgeMs = oldestActiveAgeMs
+    }
+}
+
+/// The inbox figures health checks and the alert rules read, in one snapshot.
+public struct InboxBacklog: Sendable, Equatable {
+    public var depth: InboxDepth
+    /// Age of the oldest row not yet done (pending or processing), nil when there is none:
+    /// the "is processing keeping up" signal. Never negative (a clock going backwards gives 0).
+    public var oldestUnprocessedAgeMs: Int64?
+    /// Dead letters that have not been replayed.
+    public var openDeadLetters: Int
+
+    public init(depth: InboxDepth, oldestUnprocessedAgeMs: Int64?, openDeadLetters: Int) {
+        self.depth = depth
+        self.oldestUnprocessedAgeMs = oldestUnprocessedAgeMs
+        self.openDeadLetters = openDeadLetters
+    }
+}
