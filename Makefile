@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/switchboard
 
-.PHONY: run test build release deps test-deps unit integration autobahn browser fuzz bench clean
+.PHONY: run test build release release-server deps test-deps unit integration autobahn browser fuzz bench tsan clean
 
-run: deps release
+# Only the server: the benchmark tool would add a fifth to a first start.
+run: release-server
 	mkdir -p data
 	$(RELEASE_BIN) serve --host 127.0.0.1 --port 8080 --data-dir ./data
 
@@ -24,8 +25,10 @@ test-deps:
 build: deps
 	$(SWIFT) build
 
-release: deps
+release-server: deps
 	$(SWIFT) build -c release --product switchboard
+
+release: release-server
 	$(SWIFT) build -c release --product switchboard-bench
 
 unit: deps
@@ -41,6 +44,10 @@ browser: release test-deps
 autobahn: release test-deps
 	bash scripts/autobahn-run.sh $(abspath $(RELEASE_BIN))
 
+# ThreadSanitizer build of the server, integration tests against it; fails on any report.
+tsan: deps test-deps
+	bash scripts/tsan.sh
+
 fuzz: deps
 	bash scripts/fuzz.sh
 
@@ -51,4 +58,4 @@ bench: release
 	bash scripts/bench-inbound.sh
 
 clean:
-	rm -rf .build .build-fuzz $(VENV)
+	rm -rf .build .build-fuzz .build-tsan $(VENV)

@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Hub", dependencies: ["JSON", "Crypto", "Reactor"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "Resilience"),
+        .target(name: "Lifecycle"),
+        .target(name: "Locks"),
         .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
         .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
@@ -48,22 +50,21 @@ let package = Package(
         ]),
         // The layers a webhook, a reply and an ops request cross.
         .target(name: "Inbound", dependencies: [
-            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Conversations", "Observability", "Resilience",
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Conversations", "Observability", "Resilience", "Lifecycle",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Outbound", dependencies: [
-            "Server", "Reactor", "HTTP", "Hub", "JSON", "Crypto", "Store", "WhatsApp", "Conversations", "Resilience",
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Crypto", "Store", "WhatsApp", "Conversations", "Resilience", "Lifecycle",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Ops", dependencies: [
-            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Resilience", "Observability",
-            "CCurl",  // only for AlertForwarder's single POST
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Resilience", "Observability", "Lifecycle",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Configuration, credentials and wiring only.
         .target(name: "App", dependencies: [
-            "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Server", "Inbound", "Outbound", "Ops",
+            "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Lifecycle", "Server", "Inbound", "Outbound", "Ops",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,9 +93,15 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "JSON", "Resilience"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
+        .testTarget(name: "LocksTests", dependencies: ["Locks"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTP", "Hub", "Reactor", "WebSocket"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "HTTP", "Hub", "Reactor", "WebSocket",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "OpsTests", dependencies: ["Ops", "HTTP"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",

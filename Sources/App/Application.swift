@@ -3,6 +3,7 @@
 import HTTP
 import Hub
 import Inbound
+import Lifecycle
 import Logging
 import Metrics
 import Observability
@@ -37,6 +38,7 @@ public final class Application: @unchecked Sendable {
     /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
     let outboundSender: OutboundSender?
     let logger: Logger
+    private lazy var services: ServiceGroup = makeServices()
     let startedAt = MonotonicTime.nanoseconds()
     public static let version = "0.1.0"
 
@@ -128,32 +130,43 @@ public final class Application: @unchecked Sendable {
         HubRoutes(engine: hub, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, writer: writer, processor: processor, logger: logger, metrics: metrics,
-                      onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) }).register(on: server)
+                      onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
+                      onRefusedUnconfigured: { traffic.webhooksRefusedUnconfigured.add(1, ordering: .relaxed) }).register(on: server)
         ConversationRoutes(reader: reader, writer: writer, hub: hub, auth: auth, processor: processor).register(on: server)
         OutboundRoutes(reader: reader, writer: writer, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
+        StaticAssetRoutes.client.register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }
     }
 
+    /// The background services in start order; `stop()` runs them down in reverse. Loops come
+    /// first (everything publishes through them), the listener last (no client is accepted before
+    /// the workers run), so shutdown drains clients first and closes the store last.
+    private func makeServices() -> ServiceGroup {
+        let group = ServiceGroup()
+        let server = self.server, reader = self.reader, writer = self.writer
+        group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
+        group.add(ClosureService("store", stop: { reader.close(); writer.close() }))
+        group.add(processor)
+        if let outboundSender { group.add(outboundSender) }
+        group.add(healthMonitor)
+        if let alertForwarder { group.add(alertForwarder) }
+        group.add(alertMonitor)
+        group.add(ClosureService("http-listener", start: { server.startAccepting() }, stop: { server.shutdown() }))
+        return group
+    }
+
     public func start() throws {
-        processor.start()
-        healthMonitor.start()
-        alertMonitor.start()
-        outboundSender?.start()
-        try server.start()
+        try server.bind()
+        try services.startAll()
         logger.info("switchboard listening", metadata: [
             "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
+            "services": "\(services.names.joined(separator: ","))",
         ])
         if credentials.secretFromFile {
-            // Ready-to-use tokens so a fresh `make run` can be tried at once (the secret is in the
-            // data directory; set SWITCHBOARD_AUTH_SECRET to manage it yourself).
-            let ops = (try? credentials.token(sub: "ops", role: .ops, topics: ["*"], ttlSeconds: 86400)) ?? ""
-            let agent = (try? credentials.token(sub: "agent", role: .agent, topics: ["inbox", "conversation.*"], ttlSeconds: 86400)) ?? ""
-            logger.info("ops token (24 h, all topics): \(ops)")
-            logger.info("agent token (24 h, inbox + conversation.*): \(agent)")
             logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
         }
         let hub = self.hub
@@ -167,18 +180,27 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// Ready-to-use tokens so a fresh `make run` can be tried at once, for the executable to print
+    /// to stdout; nil except on the start that generated the secret. Tokens are secrets: they are
+    /// shown once and never logged (set SWITCHBOARD_AUTH_SECRET to manage the secret yourself, or
+    /// mint more with `switchboard token`).
+    public func firstStartNotice() -> String? {
+        guard credentials.secretGenerated else { return nil }
+        let ops = (try? credentials.token(sub: "ops", role: .ops, topics: ["*"], ttlSeconds: 86400)) ?? ""
+        let agent = (try? credentials.token(sub: "agent", role: .agent, topics: ["inbox", "conversation.*"], ttlSeconds: 86400)) ?? ""
+        return """
+            new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
+            ops token (24 h, all topics): \(ops)
+            agent token (24 h, inbox + conversation.*): \(agent)
+
+            """
+    }
+
     /// Blocks until SIGTERM/SIGINT, then shuts down gracefully.
     public func runUntilSignal() {
         let signal = SignalWaiter.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        server.shutdown()
-        alertMonitor.stop()
-        healthMonitor.stop()
-        alertForwarder?.stop()
-        processor.stop()
-        outboundSender?.stop()
-        reader.close()
-        writer.close()
+        services.stopAll()
         logger.info("stopped")
     }
 }

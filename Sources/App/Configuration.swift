@@ -21,6 +21,7 @@ public struct Configuration: Sendable {
     public var echoPath: String? = nil
     public var maxBodyBytes = 4 << 20
     public var headerTimeoutSeconds = 10.0
+    public var bodyTimeoutSeconds = 30.0
     public var idleTimeoutSeconds = 60.0
     public var shutdownTimeoutSeconds = 10.0
     public var corsOrigins: [String] = []
@@ -64,6 +65,7 @@ public struct Configuration: Sendable {
         s.threads = threads
         s.maxBodyBytes = maxBodyBytes
         s.headerTimeoutSeconds = headerTimeoutSeconds
+        s.bodyTimeoutSeconds = bodyTimeoutSeconds
         s.idleTimeoutSeconds = idleTimeoutSeconds
         s.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         s.corsOrigins = corsOrigins
@@ -116,6 +118,10 @@ public struct Configuration: Sendable {
         Setting(env: "SWITCHBOARD_HEADER_TIMEOUT_S", flag: nil, help: "seconds a client has to send complete request headers") { c, v in
             guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
             c.headerTimeoutSeconds = d; return nil
+        },
+        Setting(env: "SWITCHBOARD_BODY_TIMEOUT_S", flag: nil, help: "seconds a client has to send a request body once its headers are complete (408 and close)") { c, v in
+            guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
+            c.bodyTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_IDLE_TIMEOUT_S", flag: nil, help: "seconds an idle keep-alive HTTP connection is kept") { c, v in
             guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }

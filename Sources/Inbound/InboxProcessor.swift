@@ -11,13 +11,16 @@ import Conversations
 import Foundation
 import Hub
 import JSON
+import Lifecycle
 import Logging
 import Observability
 import Reactor
+import Resilience
 import Store
 import WhatsApp
 
-public final class InboxProcessor: @unchecked Sendable {
+public final class InboxProcessor: BackgroundService, @unchecked Sendable {
+    public let serviceName = "inbox-processor"
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let writer: StoreWriter
     private let hub: HubEngine
@@ -38,6 +41,11 @@ public final class InboxProcessor: @unchecked Sendable {
     /// Rows claimed per writer round trip. Small, because applying runs on the single writer
     /// thread and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
+    /// Retries of a row that failed to apply: 1 s, 2 s, 4 s ... up to 5 min, no jitter (one worker,
+    /// nobody to spread out from), then the dead-letter table.
+    private var retryPolicy: BackoffPolicy {
+        BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
+    }
 
     public init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
@@ -145,7 +153,7 @@ public final class InboxProcessor: @unchecked Sendable {
             catch let e as WebhookDecodeError { return (row, .failure(DecodeFailure(reason: "\(e.code): \(e.detail)"))) }
             catch { return (row, .failure(DecodeFailure(reason: "undecodable: \(type(of: error))"))) }
         }
-        let maxAttempts = self.maxAttempts
+        let retryPolicy = self.retryPolicy
         let outcomes: [Outcome]
         do {
             outcomes = try writer.submitAndWait { db -> [Outcome] in
@@ -170,13 +178,13 @@ public final class InboxProcessor: @unchecked Sendable {
                             out.append(.done(events: events, correlationID: correlation, inboxID: row.id))
                         } catch {
                             let reason = "apply failed: \(error)"
-                            if row.attempts + 1 >= maxAttempts {
+                            if retryPolicy.shouldGiveUp(afterAttempts: row.attempts + 1) {
                                 if let id = try InboxStore.moveToDeadLetter(db, id: row.id, error: reason, nowMs: nowMs) {
                                     out.append(.dead(deadLetterID: id, inboxID: row.id, error: reason, correlationID: correlation))
                                 }
                             } else {
-                                let backoff = min(Int64(1000) << Int64(min(row.attempts, 10)), 300_000)
-                                try InboxStore.markFailed(db, id: row.id, error: reason, retryAtMs: nowMs + backoff)
+                                let backoffMs = Int64(retryPolicy.delayBound(attempt: row.attempts + 1) / TimeSpan.nanosecondsPerMillisecond)
+                                try InboxStore.markFailed(db, id: row.id, error: reason, retryAtMs: nowMs + backoffMs)
                                 out.append(.retry(inboxID: row.id, error: reason, correlationID: correlation))
                             }
                         }

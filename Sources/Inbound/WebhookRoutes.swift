@@ -34,15 +34,20 @@ public struct WebhookRoutes {
     let metrics: SwitchboardMetrics
     /// Told about every delivery whose signature did not verify (the alert rules count them).
     let onSignatureFailure: @Sendable () -> Void
+    /// Told about every delivery refused with 503 because the app secret is unset: the alert rules
+    /// make that a warning of its own and keep those 503s out of the 5xx ratio.
+    let onRefusedUnconfigured: @Sendable () -> Void
 
     public init(settings: WebhookSettings, writer: StoreWriter, processor: InboxProcessor, logger: Logger,
-                metrics: SwitchboardMetrics, onSignatureFailure: @escaping @Sendable () -> Void) {
+                metrics: SwitchboardMetrics, onSignatureFailure: @escaping @Sendable () -> Void,
+                onRefusedUnconfigured: @escaping @Sendable () -> Void) {
         self.settings = settings
         self.writer = writer
         self.processor = processor
         self.logger = logger
         self.metrics = metrics
         self.onSignatureFailure = onSignatureFailure
+        self.onRefusedUnconfigured = onRefusedUnconfigured
     }
 
     public func register(on server: Server) {
@@ -65,6 +70,7 @@ public struct WebhookRoutes {
         metrics.webhooksReceived.increment()
         guard let secret = settings.appSecret else {
             metrics.webhookRejected("not_configured").increment()
+            onRefusedUnconfigured()
             // Fail closed: without the app secret nothing can be verified, so nothing is stored.
             return .failure(APIError(status: 503, code: "webhook_not_configured", message: "SWITCHBOARD_WA_APP_SECRET is not set"))
         }

@@ -14,13 +14,24 @@ public struct AlertInputs: Sendable, Equatable {
     public var signatureFailuresPerMinute = 0.0
     public var httpRequestsInWindow = 0
     public var http5xxInWindow = 0
+    /// Webhooks answered 503 because SWITCHBOARD_WA_APP_SECRET is unset. Those 503s are the
+    /// configured behaviour of a missing integration, not failures: they count toward
+    /// `whatsapp.not_configured` and are left out of the 5xx ratio (numerator and denominator).
+    public var webhooksRefusedUnconfiguredInWindow = 0
     public var databaseOK = true
     public var databaseError: String?
 
     public init() {}
 
+    /// Requests in the window that say something about the server's health.
+    public var httpRequestsCounted: Int {
+        max(0, httpRequestsInWindow - webhooksRefusedUnconfiguredInWindow)
+    }
+
     public var http5xxRatio: Double {
-        httpRequestsInWindow > 0 ? Double(http5xxInWindow) / Double(httpRequestsInWindow) : 0
+        // The counters are read one after the other while requests go on: clamp, never negative.
+        let failures = max(0, http5xxInWindow - webhooksRefusedUnconfiguredInWindow)
+        return httpRequestsCounted > 0 ? min(1, Double(failures) / Double(httpRequestsCounted)) : 0
     }
 }
 
@@ -85,8 +96,13 @@ public struct AlertRule: Sendable {
             },
             AlertRule(key: "http.5xx_ratio", severity: .critical,
                       summary: "more than \(Self.number(t.http5xxRatio * 100))% of HTTP requests fail with 5xx", forMs: t.forMs) { i in
-                i.httpRequestsInWindow >= t.http5xxMinRequests && i.http5xxRatio > t.http5xxRatio
+                i.httpRequestsCounted >= t.http5xxMinRequests && i.http5xxRatio > t.http5xxRatio
                     ? .active(labels: ["ratio": Self.number(i.http5xxRatio)]) : .clear
+            },
+            AlertRule(key: "whatsapp.not_configured", severity: .warning,
+                      summary: "webhooks are refused with 503: SWITCHBOARD_WA_APP_SECRET is not set", forMs: 0) { i in
+                i.webhooksRefusedUnconfiguredInWindow > 0
+                    ? .active(labels: ["refused": String(i.webhooksRefusedUnconfiguredInWindow)]) : .clear
             },
             AlertRule(key: "database.unhealthy", severity: .critical,
                       summary: "the database write+read check is failing", forMs: t.forMs) { i in

@@ -4,12 +4,13 @@
 // and keeps the firing set for GET /api/alerts.
 import Foundation
 import Hub
+import Lifecycle
 import Logging
 import Observability
 import Store
 
-public final class AlertMonitor: @unchecked Sendable {
-    // `engine`, `stopped`, `wakeEarly` are guarded by `lock`; `last*` belong to the thread.
+public final class AlertMonitor: BackgroundService, @unchecked Sendable {
+    // `engine` is guarded by `lock`; `last*` belong to the worker thread.
     private let reader: StoreReader
     private let hub: HubEngine
     private let sources: HealthSources
@@ -21,12 +22,11 @@ public final class AlertMonitor: @unchecked Sendable {
     private let intervalSeconds: Double
     private let lock = NSCondition()
     private var engine: AlertEngine
-    private var stopped = false
-    private var wakeEarly = false
     private var lastAtMs: Int64 = 0
     private var lastResponses = 0
     private var last5xx = 0
     private var lastSignatureFailures = 0
+    private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
     public init(reader: StoreReader, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
@@ -45,30 +45,24 @@ public final class AlertMonitor: @unchecked Sendable {
 
     var firing: [Alert] { lock.lock(); defer { lock.unlock() }; return engine.firing }
 
+    public let serviceName = "alert-rules"
+    private let worker = WorkerThread(name: "alert-rules")
+
     public func start() {
         lastAtMs = RFC3339.nowMilliseconds()
-        let t = Thread { [self] in
-            while true {
-                lock.lock()
-                if !stopped && !wakeEarly { _ = lock.wait(until: Date().addingTimeInterval(intervalSeconds)) }
-                wakeEarly = false
-                let stop = stopped
-                lock.unlock()
-                if stop { return }
-                evaluateOnce()
-            }
+        let interval = intervalSeconds
+        worker.start { [self] w in
+            while w.sleep(seconds: interval) { evaluateOnce() }
         }
-        t.name = "alert-rules"
-        t.start()
     }
 
     public func stop() {
-        lock.lock(); stopped = true; lock.signal(); lock.unlock()
+        worker.stop()
     }
 
     /// Something alert-worthy just happened (a dead letter): evaluate now, not at the next tick.
     public func evaluateSoon() {
-        lock.lock(); wakeEarly = true; lock.signal(); lock.unlock()
+        worker.wake()
     }
 
     func evaluateOnce() {
@@ -87,11 +81,17 @@ public final class AlertMonitor: @unchecked Sendable {
         let responses = traffic.httpResponses.load(ordering: .relaxed)
         let errors = traffic.http5xx.load(ordering: .relaxed)
         let sigFailures = traffic.signatureFailures.load(ordering: .relaxed)
+        // Read after the 5xx count: a refused webhook bumps this before its 503 is counted, so
+        // every refusal among the 5xx read above is subtracted (a refusal whose 503 is not counted
+        // yet can only make the ratio lower).
+        let refusedUnconfigured = traffic.webhooksRefusedUnconfigured.load(ordering: .relaxed)
         let elapsedMinutes = max(Double(now - lastAtMs) / 60_000, 1.0 / 600)
         inputs.httpRequestsInWindow = responses - lastResponses
         inputs.http5xxInWindow = errors - last5xx
         inputs.signatureFailuresPerMinute = Double(sigFailures - lastSignatureFailures) / elapsedMinutes
+        inputs.webhooksRefusedUnconfiguredInWindow = refusedUnconfigured - lastRefusedUnconfigured
         (lastAtMs, lastResponses, last5xx, lastSignatureFailures) = (now, responses, errors, sigFailures)
+        lastRefusedUnconfigured = refusedUnconfigured
         if let db = health.report?.services["database"], db.status != .ok {
             inputs.databaseOK = false
             if case .string(let e)? = db.details["error"] { inputs.databaseError = e }

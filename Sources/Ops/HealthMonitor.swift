@@ -6,12 +6,13 @@ import Server
 import Foundation
 import Hub
 import JSON
+import Lifecycle
 import Logging
 import Observability
 import Store
 
-public final class HealthMonitor: @unchecked Sendable {
-    // `latest` and `stopped` are guarded by `lock`; the thread owns `previous`.
+public final class HealthMonitor: BackgroundService, @unchecked Sendable {
+    // `latest` is guarded by `lock`; the worker thread owns `previous`.
     private let writer: StoreWriter
     private let reader: StoreReader
     private let hub: HubEngine
@@ -24,7 +25,6 @@ public final class HealthMonitor: @unchecked Sendable {
     private let startedAtMs = RFC3339.nowMilliseconds()
     private let lock = NSCondition()
     private var latest: HealthReport?
-    private var stopped = false
     private var previous: HealthReport?
     static let topic = "system.health"
 
@@ -48,24 +48,19 @@ public final class HealthMonitor: @unchecked Sendable {
     /// once the server is listening.
     var report: HealthReport? { lock.lock(); defer { lock.unlock() }; return latest }
 
+    public let serviceName = "health-monitor"
+    private let worker = WorkerThread(name: "health-monitor")
+
     public func start() {
         checkOnce()
-        let t = Thread { [self] in
-            while true {
-                lock.lock()
-                if !stopped { _ = lock.wait(until: Date().addingTimeInterval(intervalSeconds)) }
-                let stop = stopped
-                lock.unlock()
-                if stop { return }
-                checkOnce()
-            }
+        let interval = intervalSeconds
+        worker.start { [self] w in
+            while w.sleep(seconds: interval) { checkOnce() }
         }
-        t.name = "health-monitor"
-        t.start()
     }
 
     public func stop() {
-        lock.lock(); stopped = true; lock.signal(); lock.unlock()
+        worker.stop()
     }
 
     func checkOnce() {

@@ -168,7 +168,16 @@ public struct OutboundRoutes {
         guard let phoneNumberID else {
             return .failure(APIError(status: 400, code: "missing", message: "phone_number_id is required (no SWITCHBOARD_WA_PHONE_NUMBER_ID is set)"))
         }
-        sender.markRead(phoneNumberID: phoneNumberID, wamid: wamid, correlationID: ctx.requestID)
+        switch sender.markRead(phoneNumberID: phoneNumberID, wamid: wamid, correlationID: ctx.requestID) {
+        case .success: break
+        case .failure(.breakerOpen):
+            return .failure(APIError(status: 503, code: "graph_unavailable",
+                                     message: "the Graph API is failing (circuit breaker open); retry later",
+                                     headers: [("Retry-After", "\(max(1, Int(sender.settings.breakerOpenSeconds)))")]))
+        case .failure(.busy):
+            return .failure(APIError(status: 429, code: "overloaded", message: "too many read receipts waiting for the Graph API; retry later",
+                                     headers: [("Retry-After", "1")]))
+        }
         return .response(.json(202, #"{"wamid":"# + String(decoding: JSONWriter.encode(.string(wamid)), as: UTF8.self) + #","status":"read_requested"}"#))
     }
 }

@@ -6,17 +6,19 @@
 // (or a crash between Graph's answer and our commit of the wamid) may have been accepted, and is
 // sent again: the customer can then get that one message twice. Every other path sends a message
 // at most once; a row with a stored wamid is never sent again.
-import Server
 import Foundation
 import Hub
+import Lifecycle
 import Logging
 import Reactor
 import Resilience
 import Store
+import Synchronization
 import WhatsApp
 import Conversations
 
-public final class OutboundSender: @unchecked Sendable {
+public final class OutboundSender: BackgroundService, @unchecked Sendable {
+    public let serviceName = "outbound-sender"
     // @unchecked Sendable: `planner` and `clock` are touched only by the sender thread;
     // `finished`, `inFlight`, `released`, `wakeRequested`, `stopping`, `threadDone` and
     // `breakerSnapshot` only under `condition`.
@@ -105,16 +107,38 @@ public final class OutboundSender: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Mark-as-read: fire and forget; failures are logged.
-    func markRead(phoneNumberID: String, wamid: String, correlationID: String) {
+    /// Why a mark-as-read was not handed to the Graph client.
+    public enum MarkReadRefusal: Error, Sendable {
+        /// The breaker is open: Graph is failing, so this call would only add to it.
+        case breakerOpen
+        /// `maxMarkReadsInFlight` are already waiting for Graph.
+        case busy
+    }
+
+    /// Read receipts waiting for Graph at once; past this the route answers 429 instead of
+    /// growing the Graph client's queue without bound.
+    static let maxMarkReadsInFlight = 1024
+    private let markReadsInFlight = Atomic<Int>(0)
+
+    /// Mark-as-read: fire and forget once accepted; failures are logged. Refused (nothing
+    /// queued) while the breaker is open or too many are in flight.
+    func markRead(phoneNumberID: String, wamid: String, correlationID: String) -> Result<Void, MarkReadRefusal> {
+        if settings.breakerEnabled && breakerState == .open { return .failure(.breakerOpen) }
+        let inFlight = markReadsInFlight.add(1, ordering: .relaxed).newValue
+        guard inFlight <= Self.maxMarkReadsInFlight else {
+            markReadsInFlight.subtract(1, ordering: .relaxed)
+            return .failure(.busy)
+        }
         let logger = self.logger
-        graph.markRead(phoneNumberID: phoneNumberID, wamid: wamid, correlationID: correlationID) { result in
+        graph.markRead(phoneNumberID: phoneNumberID, wamid: wamid, correlationID: correlationID) { [self] result in
+            markReadsInFlight.subtract(1, ordering: .relaxed)
             if case .failure(let failure, _, _) = result {
                 let c = FailureClassifier.classify(failure)
                 logger.warning("mark-as-read failed", metadata: [
                     "correlation_id": "\(correlationID)", "wamid": "\(wamid)", "error": "\(c.code)", "detail": "\(c.description)"])
             }
         }
+        return .success(())
     }
 
     // MARK: the sender thread

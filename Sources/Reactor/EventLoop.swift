@@ -13,8 +13,9 @@ public protocol EventHandler: AnyObject {
 }
 
 public final class EventLoop: @unchecked Sendable {
-    // Loop-confined state (handlers, timers, hooks) is touched only on the loop's thread; the
-    // cross-thread queue is guarded by a Mutex. Hence @unchecked Sendable.
+    // Loop-confined state (handlers, timers, hooks, the drained half of the inbox) is touched
+    // only on the loop's thread; the cross-thread queue is guarded by a Mutex, its count and the
+    // flags are atomics, and "which loop am I on" is thread-local. Hence @unchecked Sendable.
     public let index: Int
     private let epfd: Int32
     private let wakeFD: Int32
@@ -23,9 +24,14 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     private var endOfTurn: [() -> Void] = []
     private let inbox = Mutex<[@Sendable () -> Void]>([])
+    /// The loop's half of the inbox's double buffer: swapped with the queue under the lock, run
+    /// outside it, emptied keeping its capacity, so a busy inbox allocates nothing per turn.
+    private var draining: [@Sendable () -> Void] = []
+    private let pending = Atomic<Int>(0)
     private let wakePending = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
-    private var threadID: pthread_t?
+    /// Loop turns so far (loop thread only): tests use it to prove an idle loop does not spin.
+    public private(set) var turns: UInt64 = 0
     private var events: UnsafeMutablePointer<epoll_event>
     private let maxEvents = 256
     /// Scratch space for reads, shared by all connections of this loop: a connection keeps
@@ -50,10 +56,14 @@ public final class EventLoop: @unchecked Sendable {
         readScratch.deallocate()
     }
 
+    /// True on this loop's own thread. The marker is thread-local (set by `run()` on the loop's
+    /// thread), so asking from any thread reads nothing another thread writes.
     public var inEventLoop: Bool {
-        guard let t = threadID else { return false }
-        return pthread_equal(t, pthread_self()) != 0
+        sb_current_loop() == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
     }
+
+    /// True on the thread of any event loop: such a caller must never block on another loop.
+    public static var onAnyLoopThread: Bool { sb_current_loop() != nil }
 
     // MARK: registration
 
@@ -64,9 +74,12 @@ public final class EventLoop: @unchecked Sendable {
         public static let write = Interest(rawValue: 2)
     }
 
+    /// RDHUP belongs to the read side: with reading paused it is left out too, since epoll is
+    /// level-triggered and a peer's half-close would otherwise wake the loop on every turn.
+    /// (ERR and HUP are always reported; the handler closes on them.)
     private func epollMask(_ interest: Interest) -> UInt32 {
-        var m = sb_epollrdhup()
-        if interest.contains(.read) { m |= sb_epollin() }
+        var m: UInt32 = 0
+        if interest.contains(.read) { m |= sb_epollin() | sb_epollrdhup() }
         if interest.contains(.write) { m |= sb_epollout() }
         return m
     }
@@ -105,16 +118,46 @@ public final class EventLoop: @unchecked Sendable {
         timers.schedule(deadline: MonotonicTime.nanoseconds() &+ ns, callback)
     }
 
+    /// Runs `callback` on this loop once the monotonic clock reaches `deadlineNanoseconds` (at
+    /// once, next turn, if it already has). Loop thread only.
+    @discardableResult
+    public func schedule(atNanoseconds deadlineNanoseconds: UInt64, _ callback: @escaping () -> Void) -> TimerID {
+        timers.schedule(deadline: deadlineNanoseconds, callback)
+    }
+
     public func cancel(_ timer: TimerID) { timers.cancel(timer) }
 
     /// Runs `callback` once at the end of the current turn (after all events are handled).
     public func atEndOfTurn(_ callback: @escaping () -> Void) { endOfTurn.append(callback) }
 
-    /// Queues a task from any thread and wakes the loop.
+    /// Queues a task from any thread and wakes the loop. Never blocks and never drops: the tasks
+    /// queued here must run (deferred answers, fan-out already accepted), and a loop thread that
+    /// waited for another loop's inbox while holding a hub lock could deadlock. What bounds the
+    /// inbox is its producers: at most one deferred answer per connection, and hub fan-out,
+    /// which the hub admits by `pendingTasks`. Producers that can shed work use `tryExecute`.
     public func execute(_ task: @escaping @Sendable () -> Void) {
+        pending.add(1, ordering: .relaxed)
         inbox.withLock { $0.append(task) }
         wake()
     }
+
+    /// Queues a task unless `pendingTasks` already reached `limit`; false means refused (the
+    /// caller sheds or retries the work, e.g. answers 429).
+    public func tryExecute(limit: Int, _ task: @escaping @Sendable () -> Void) -> Bool {
+        let admitted = inbox.withLock { queue -> Bool in
+            // Checked under the lock so concurrent producers cannot overshoot the limit together.
+            guard pending.load(ordering: .relaxed) < limit else { return false }
+            pending.add(1, ordering: .relaxed)
+            queue.append(task)
+            return true
+        }
+        if admitted { wake() }
+        return admitted
+    }
+
+    /// Tasks queued by `execute`/`tryExecute` and not yet run: the inbox's backlog, readable from
+    /// any thread (admission control, metrics).
+    public var pendingTasks: Int { pending.load(ordering: .relaxed) }
 
     private func wake() {
         if wakePending.exchange(true, ordering: .acquiringAndReleasing) { return }
@@ -131,8 +174,10 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs until `stop()`; call on the thread that owns this loop.
     public func run() {
-        threadID = pthread_self()
+        sb_set_current_loop(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()))
+        defer { sb_set_current_loop(nil) }
         while !stopping.load(ordering: .acquiring) {
+            turns &+= 1
             let timeout: Int32
             if !endOfTurn.isEmpty {
                 timeout = 0
@@ -190,12 +235,12 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runInbox() {
-        let tasks = inbox.withLock { q -> [@Sendable () -> Void] in
-            let t = q
-            q.removeAll(keepingCapacity: true)
-            return t
-        }
-        for t in tasks { t() }
+        // Tasks queued while these run wait for the next turn, so one turn's work is bounded.
+        inbox.withLock { queue in swap(&queue, &draining) }
+        guard !draining.isEmpty else { return }
+        for task in draining { task() }
+        pending.subtract(draining.count, ordering: .relaxed)
+        draining.removeAll(keepingCapacity: true)
     }
 
     private func runEndOfTurn() {

@@ -2,9 +2,11 @@
 // (one SO_REUSEPORT listener per loop), and each connection stays on its loop for life.
 @preconcurrency import Glibc
 import CLinux
+import Synchronization
 
 public final class EventLoopGroup: @unchecked Sendable {
-    // `loops` is immutable after init; threads are joined once.
+    // `loops` is immutable after init, the round-robin cursor is atomic; threads are started
+    // and joined by the owner's thread only.
     public let loops: [EventLoop]
     private var threads: [pthread_t] = []
 
@@ -33,11 +35,11 @@ public final class EventLoopGroup: @unchecked Sendable {
         threads.removeAll()
     }
 
-    private var next = 0
-    /// Round-robin choice for work that is not tied to a connection.
+    private let next = Atomic<Int>(0)
+    /// Round-robin choice for work that is not tied to a connection; callable from any thread.
     public func any() -> EventLoop {
-        next = (next + 1) % loops.count
-        return loops[next]
+        let n = next.add(1, ordering: .relaxed).newValue
+        return loops[Int(UInt(bitPattern: n) % UInt(loops.count))]
     }
 }
 

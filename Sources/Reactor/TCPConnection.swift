@@ -29,6 +29,9 @@ public final class TCPConnection: EventHandler {
     private var flushScheduled = false
     private var wantsWritable = false
     private var readingPaused = false
+    /// The peer's EOF was read: there is nothing more to read, so read interest is gone for good
+    /// and the delegate hears about the EOF exactly once.
+    public private(set) var peerClosedInput = false
     private var closeWhenDrained = false
     private var lingering = false
     private var lingerTimer: TimerID?
@@ -54,7 +57,7 @@ public final class TCPConnection: EventHandler {
     // MARK: reading
 
     public func handleReadable() {
-        if isClosed { return }
+        if isClosed || peerClosedInput { return }
         var reads = 0
         while reads < Self.maxReadsPerTurn && !isClosed && !readingPaused {
             reads += 1
@@ -69,6 +72,8 @@ public final class TCPConnection: EventHandler {
             guard case .processed(let n) = r else { return }
             if n == 0 {
                 if lingering { close(); return }
+                peerClosedInput = true
+                updateInterest()
                 delegate?.connectionDidReceiveEOF(self)
                 return
             }
@@ -119,13 +124,14 @@ public final class TCPConnection: EventHandler {
 
     private func updateInterest() {
         var i: EventLoop.Interest = []
-        if !readingPaused { i.insert(.read) }
+        if !readingPaused && !peerClosedInput { i.insert(.read) }
         if wantsWritable { i.insert(.write) }
         loop.modify(fd: fd, interest: i)
     }
 
     public func handleHangup() {
-        // Read what is left (the peer may have sent data then closed), then close.
+        // Read what is left (the peer may have sent data then closed), then close. With reading
+        // paused nothing is read: the peer is gone, and no answer can reach it.
         handleReadable()
         if !isClosed { close() }
     }
@@ -270,7 +276,9 @@ public final class TCPConnection: EventHandler {
     }
 
     private func finishClose() {
-        if lingering {
+        // Lingering waits for the peer's EOF so that unread input does not turn our close into a
+        // reset; once the EOF was read there is nothing left to wait for.
+        if lingering && !peerClosedInput {
             Sockets.shutdownWrite(fd)
             readingPaused = false
             pendingInput = []

@@ -36,11 +36,15 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     func webSocketDidOpen(_ peer: WebSocketPeer) {
         self.peer = peer
         // The token stops being valid while connected: close with 4001 at its expiry.
-        let remaining = claims.exp * 1000 - MonotonicTime.wallMilliseconds()
-        if remaining > 0 {
-            expiryTimer = loop.schedule(afterNanoseconds: UInt64(remaining) * 1_000_000) { [weak self] in
-                self?.peer?.close(code: CloseCodes.unauthorized, reason: "token expired")
-            }
+        // Any `exp` a signed token carries is handled without overflow; a far-future one arms no timer.
+        let delay: UInt64
+        switch TokenLifetime.expiryTimer(exp: claims.exp, nowMilliseconds: MonotonicTime.wallMilliseconds()) {
+        case .now: delay = 0  // expired between the handshake check and now
+        case .after(let nanoseconds): delay = nanoseconds
+        case .never: return
+        }
+        expiryTimer = loop.schedule(afterNanoseconds: delay) { [weak self] in
+            self?.peer?.close(code: CloseCodes.unauthorized, reason: "token expired")
         }
     }
 

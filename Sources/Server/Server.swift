@@ -16,7 +16,11 @@ public final class Server: @unchecked Sendable {
     let httpLimits: HTTPLimits
     private var router = Router<RouteHandler>()
     private var listeners: [Listener] = []
-    private var connectionsByLoop: [[ObjectIdentifier: ConnectionHandler]]
+    /// One table per loop, each touched only on its own loop's thread; the array itself never
+    /// changes after init, so loops never write shared storage.
+    private let connectionsByLoop: [LoopConnections]
+    /// Every deadline of a connection, from the settings.
+    let lifecycleTimeouts: ConnectionLifecycle.Timeouts
     private let openConnections = Atomic<Int>(0)
     private let openWebSockets = Atomic<Int>(0)
     private let shuttingDown = Atomic<Bool>(false)
@@ -36,7 +40,11 @@ public final class Server: @unchecked Sendable {
         let threads = settings.threads > 0 ? settings.threads : availableCores()
         group = try EventLoopGroup(count: threads)
         httpLimits = HTTPLimits(maxBodyBytes: settings.maxBodyBytes)
-        connectionsByLoop = Array(repeating: [:], count: group.loops.count)
+        connectionsByLoop = group.loops.map { _ in LoopConnections() }
+        lifecycleTimeouts = ConnectionLifecycle.Timeouts(
+            headerSeconds: settings.headerTimeoutSeconds, bodySeconds: settings.bodyTimeoutSeconds,
+            idleSeconds: settings.idleTimeoutSeconds, deferredResponseSeconds: settings.deferredResponseTimeoutSeconds,
+            webSocketIdleSeconds: settings.wsIdleTimeoutSeconds, webSocketPingSeconds: settings.wsPingIntervalSeconds)
     }
 
     public var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
@@ -158,7 +166,18 @@ public final class Server: @unchecked Sendable {
 
     // MARK: lifecycle
 
+    /// Binds the listeners, starts the loop threads and accepts: `bind`, `startLoops` and
+    /// `startAccepting` in one call, for callers with nothing to start in between.
     public func start() throws {
+        try bind()
+        startLoops()
+        startAccepting()
+    }
+
+    /// Opens one SO_REUSEPORT listening socket per loop (start-up errors such as EADDRINUSE
+    /// surface here); nothing is accepted until `startAccepting()`.
+    public func bind() throws {
+        guard listeners.isEmpty else { return }
         var port = settings.port
         for loop in group.loops {
             let fd = try Sockets.listen(host: settings.host, port: port, reusePort: true)
@@ -171,8 +190,23 @@ public final class Server: @unchecked Sendable {
             listeners.append(listener)
         }
         boundPort = port
-        for l in listeners { try l.start() }
+    }
+
+    /// Starts the loop threads: timers and cross-thread work (hub fan-out) run from here on, so
+    /// background services may publish before any client is accepted.
+    public func startLoops() {
         group.start()
+    }
+
+    /// Registers each listener on its own loop (on that loop's thread, so its handler table is
+    /// only ever touched there).
+    public func startAccepting() {
+        for listener in listeners {
+            let box = UncheckedBox(listener)
+            listener.loop.execute { [logger] in
+                do { try box.value.start() } catch { logger.error("cannot accept on a loop", metadata: ["error": "\(error)"]) }
+            }
+        }
     }
 
     private func accept(fd: Int32, peer: String, loop: EventLoop) {
@@ -189,7 +223,7 @@ public final class Server: @unchecked Sendable {
             Sockets.close(fd)
             return
         }
-        connectionsByLoop[loop.index][ObjectIdentifier(handler)] = handler
+        connectionsByLoop[loop.index].add(handler)
         openConnections.add(1, ordering: .relaxed)
         handler.start()
     }
@@ -199,21 +233,22 @@ public final class Server: @unchecked Sendable {
     }
 
     func connectionClosed(_ handler: ConnectionHandler) {
-        if connectionsByLoop[handler.loop.index].removeValue(forKey: ObjectIdentifier(handler)) != nil {
+        if connectionsByLoop[handler.loop.index].remove(handler) {
             openConnections.subtract(1, ordering: .relaxed)
             if handler.isWebSocket { openWebSockets.subtract(1, ordering: .relaxed) }
         }
     }
 
     /// Stops accepting, closes WebSockets with 1001, lets in-flight requests finish, and returns
-    /// when every connection is gone or the deadline passed.
+    /// when every connection is gone or the deadline passed. The loops keep running (deferred
+    /// answers and background publishers still need them) until `stopLoops()`.
     public func shutdown() {
         shuttingDown.store(true, ordering: .relaxed)
         for (i, loop) in group.loops.enumerated() {
             let listener = UncheckedBox(listeners[i])
             loop.execute { [unowned self] in
                 listener.value.close()
-                for h in self.connectionsByLoop[loop.index].values { h.beginShutdown() }
+                for h in self.connectionsByLoop[loop.index].all { h.beginShutdown() }
             }
         }
         let deadline = MonotonicTime.nanoseconds() &+ UInt64(settings.shutdownTimeoutSeconds * 1e9)
@@ -222,8 +257,31 @@ public final class Server: @unchecked Sendable {
         }
         let left = openConnections.load(ordering: .relaxed)
         if left > 0 { logger.warning("shutdown deadline passed", metadata: ["connections.open": "\(left)"]) }
+    }
+
+    /// Stops the loop threads and waits for them.
+    public func stopLoops() {
         group.stopAndJoin()
     }
+}
+
+/// The open connections of one loop. Only that loop's thread touches an instance.
+final class LoopConnections {
+    private var handlers: [ObjectIdentifier: ConnectionHandler] = [:]
+
+    func add(_ handler: ConnectionHandler) {
+        assert(handler.loop.inEventLoop)
+        handlers[ObjectIdentifier(handler)] = handler
+    }
+
+    /// False when the handler was not (or no longer) registered.
+    func remove(_ handler: ConnectionHandler) -> Bool {
+        assert(handler.loop.inEventLoop)
+        return handlers.removeValue(forKey: ObjectIdentifier(handler)) != nil
+    }
+
+    /// A snapshot, so handlers may close (and remove themselves) while it is walked.
+    var all: [ConnectionHandler] { Array(handlers.values) }
 }
 
 @preconcurrency import Glibc

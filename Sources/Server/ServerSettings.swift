@@ -7,6 +7,11 @@ public struct ServerSettings: Sendable {
     public var threads = 0
     public var maxBodyBytes = 4 << 20
     public var headerTimeoutSeconds = 10.0
+    /// From the end of a request's headers to the end of its body; then 408 and close.
+    public var bodyTimeoutSeconds = 30.0
+    /// How long a deferred route may take to answer; then 503 `response_timeout` and close
+    /// (a late answer could otherwise be taken for the answer to the next request).
+    public var deferredResponseTimeoutSeconds = 30.0
     public var idleTimeoutSeconds = 60.0
     public var shutdownTimeoutSeconds = 10.0
     public var corsOrigins: [String] = []

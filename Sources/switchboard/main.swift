@@ -1,5 +1,6 @@
 // The switchboard command: `serve` runs the server; other subcommands are operator tools.
 import App
+import Glibc
 import Hub
 import Observability
 import ArgumentParser
@@ -52,6 +53,7 @@ struct Serve: ParsableCommand {
             printError("switchboard: cannot start: \(error)")
             throw ExitCode(1)
         }
+        if let notice = app.firstStartNotice() { writeToStdout(notice) }
         app.runUntilSignal()
     }
 }
@@ -62,7 +64,8 @@ struct Token: ParsableCommand {
     @Option(help: "Who the token is for (claim sub).") var sub: String
     @Option(help: "agent, ops or service.") var role: String
     @Option(help: "Comma-separated topic patterns the token may read, e.g. 'inbox,conversation.*'.") var topics: String
-    @Option(help: "Lifetime in seconds.") var ttl: Int64 = 3600
+    // `.unconditional`: `--ttl -5` reaches the range check below instead of a usage error.
+    @Option(parsing: .unconditional, help: "Lifetime in seconds, 1 to 315360000 (10 years).") var ttl: String = "3600"
     @Option(name: .customLong("data-dir"), help: "State directory holding auth_secret (SWITCHBOARD_DATA_DIR, default ./data).") var dataDir: String?
 
     func run() throws {
@@ -71,15 +74,29 @@ struct Token: ParsableCommand {
         do throws(any Error) {
             let config = try Configuration.load(environment: ProcessEnvironment.all(), flags: flags)
             guard let r = Role(rawValue: role) else { throw ConfigurationError(message: "invalid --role '\(role)': expected agent, ops or service") }
-            guard ttl > 0 else { throw ConfigurationError(message: "invalid --ttl '\(ttl)': expected seconds > 0") }
+            // Parsed here rather than by ArgumentParser so that every bad value gets the same one line.
+            guard let seconds = Int64(ttl), (1...TokenLifetime.maxSeconds).contains(seconds) else {
+                throw ConfigurationError(message: "invalid --ttl '\(ttl)': expected 1 to \(TokenLifetime.maxSeconds) seconds (10 years)")
+            }
             let list = topics.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
             guard !list.isEmpty else { throw ConfigurationError(message: "invalid --topics: expected at least one pattern") }
-            let creds = try Credentials.load(config: config)
-            print(try creds.token(sub: sub, role: r, topics: list, ttlSeconds: ttl))
+            let secret = try Credentials.existingTokenSecret(config: config)
+            print(try Credentials.token(secret: secret, sub: sub, role: r, topics: list, ttlSeconds: seconds))
         } catch {
             printError("switchboard token: \(error)")
             throw ExitCode(2)
         }
+    }
+}
+
+/// Writes straight to fd 1, which the log handler also writes to line by line, so the text is not
+/// held back in a stdio buffer when stdout is a file or a pipe.
+private func writeToStdout(_ text: String) {
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+        if n <= 0 { return }
+        bytes = bytes.dropFirst(n)
     }
 }
 

@@ -14,6 +14,13 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.historyMax, 1000)
         XCTAssertEqual(c.historyTTLSeconds, 600)
         XCTAssertEqual(c.inboxMaxAttempts, 5)
+        XCTAssertEqual(c.bodyTimeoutSeconds, 30)
+        XCTAssertEqual(c.server.bodyTimeoutSeconds, 30)
+    }
+
+    func testBodyTimeoutReachesTheServerSettings() throws {
+        let c = try Configuration.load(environment: ["SWITCHBOARD_BODY_TIMEOUT_S": "2.5"], flags: [:])
+        XCTAssertEqual(c.server.bodyTimeoutSeconds, 2.5)
     }
 
     func testFlagWinsOverVariable() throws {
@@ -33,6 +40,8 @@ final class ConfigurationTests: XCTestCase {
             (["SWITCHBOARD_AUTH_SECRET": "short"], [:], "SWITCHBOARD_AUTH_SECRET"),
             (["SWITCHBOARD_CORS_ORIGINS": "ftp://x"], [:], "SWITCHBOARD_CORS_ORIGINS"),
             (["SWITCHBOARD_GROUP_COMMIT": "yes"], [:], "SWITCHBOARD_GROUP_COMMIT"),
+            (["SWITCHBOARD_BODY_TIMEOUT_S": "0"], [:], "SWITCHBOARD_BODY_TIMEOUT_S"),
+            (["SWITCHBOARD_BODY_TIMEOUT_S": "soon"], [:], "SWITCHBOARD_BODY_TIMEOUT_S"),
         ]
         for (env, flags, name) in cases {
             do {

@@ -68,6 +68,52 @@ final class AlertEngineTests: XCTestCase {
         XCTAssertEqual(keys, ["http.5xx_ratio", "webhook.signature_failures", "inbox.backlog", "whatsapp.token_rejected"])
     }
 
+    func firingKeys(_ transitions: [AlertTransition]) -> Set<String> {
+        Set(transitions.compactMap { t -> String? in
+            if case .firing(let a) = t { return a.key } else { return nil }
+        })
+    }
+
+    func testUnconfiguredWebhooksAreAWarningNotAnOutage() {
+        // 40 webhooks refused with 503 before SWITCHBOARD_WA_APP_SECRET is set, 10 other requests
+        // that all succeeded: the integration is not configured, the server is healthy.
+        var engine = AlertEngine(rules: rules(forMs: 0))
+        var i = AlertInputs()
+        i.httpRequestsInWindow = 50
+        i.http5xxInWindow = 40
+        i.webhooksRefusedUnconfiguredInWindow = 40
+        XCTAssertEqual(i.http5xxRatio, 0)
+        let fired = engine.evaluate(i, nowMs: 0)
+        XCTAssertEqual(firingKeys(fired), ["whatsapp.not_configured"])
+        guard case .firing(let alert)? = fired.first else { return XCTFail("expected firing") }
+        XCTAssertEqual(alert.severity, .warning)
+        XCTAssertEqual(alert.labels["refused"], "40")
+        // Once webhooks stop being refused (configured, or Meta stopped trying), it resolves.
+        XCTAssertEqual(engine.evaluate(AlertInputs(), nowMs: 1), [.resolved(alert, atMs: 1)])
+    }
+
+    func testRealFailuresNextToUnconfiguredWebhooksStillFireTheRatio() {
+        var engine = AlertEngine(rules: rules(forMs: 0))
+        var i = AlertInputs()
+        i.httpRequestsInWindow = 130
+        i.http5xxInWindow = 40  // 30 refused webhooks + 10 real failures of the 100 other requests
+        i.webhooksRefusedUnconfiguredInWindow = 30
+        XCTAssertEqual(i.http5xxRatio, 0.1, accuracy: 1e-9)
+        XCTAssertEqual(firingKeys(engine.evaluate(i, nowMs: 0)), ["whatsapp.not_configured", "http.5xx_ratio"])
+    }
+
+    func testRefusalsCountedAheadOfTheir503sNeverMakeANegativeRatio() {
+        var i = AlertInputs()
+        i.httpRequestsInWindow = 25
+        i.http5xxInWindow = 3
+        i.webhooksRefusedUnconfiguredInWindow = 5
+        XCTAssertEqual(i.http5xxRatio, 0)
+        XCTAssertEqual(i.httpRequestsCounted, 20)
+        i.webhooksRefusedUnconfiguredInWindow = 30
+        XCTAssertEqual(i.httpRequestsCounted, 0)
+        XCTAssertEqual(i.http5xxRatio, 0)
+    }
+
     func testAlertJSONAndText() {
         let a = Alert(key: "k", severity: .warning, summary: "s\"x", labels: ["b": "2", "a": "1"], firingSinceMs: 0)
         XCTAssertEqual(String(decoding: a.json(), as: UTF8.self),

@@ -341,3 +341,101 @@ def test_publish_over_the_socket_needs_role_service(server, page_server):
         done = reports.wait(run, "done", 15)
     assert done["service"] == {"seq": 1}
     assert done["agent"] == {"code": "forbidden"}
+
+
+# ---- the demo page as the server serves it ----
+
+class DevToolsPage:
+    """Headless Chromium showing one URL, read through the DevTools protocol (the demo page cannot
+    POST reports like the harness does). Stopped by pid on exit."""
+
+    def __init__(self, url):
+        self.url = url
+        self.profile = tempfile.mkdtemp(prefix="sb-chromium-")
+        self.proc = None
+        self.ws = None
+        self.next_id = 0
+
+    def __enter__(self):
+        from websockets.sync.client import connect
+        args = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1", f"--user-data-dir={self.profile}",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                "--disable-background-networking", self.url]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        port_file = os.path.join(self.profile, "DevToolsActivePort")
+        deadline = time.time() + 30
+        while not (os.path.exists(port_file) and open(port_file).read().strip()):
+            assert time.time() < deadline and self.proc.poll() is None, "Chromium did not open its DevTools port"
+            time.sleep(0.1)
+        port = int(open(port_file).read().split()[0])
+        while True:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
+                pages = [t for t in json.loads(r.read()) if t.get("type") == "page"]
+            if pages:
+                break
+            assert time.time() < deadline, "Chromium shows no page"
+            time.sleep(0.1)
+        self.ws = connect(pages[0]["webSocketDebuggerUrl"], open_timeout=10, max_size=None)
+        return self
+
+    def evaluate(self, expression):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": "Runtime.evaluate",
+                                 "params": {"expression": expression, "returnByValue": True}}))
+        while True:
+            reply = json.loads(self.ws.recv(timeout=10))
+            if reply.get("id") == self.next_id:
+                return reply.get("result", {}).get("result", {}).get("value")
+
+    def wait_for(self, expression, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"page never satisfied {expression}; events: {self.evaluate(EVENTS_TEXT)!r}, "
+                             f"status: {self.evaluate(STATUS_TEXT)!r}")
+
+    def __exit__(self, *exc):
+        if self.ws is not None:
+            self.ws.close()
+        stop_group(self.proc)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+EVENTS_TEXT = "(document.getElementById('events')?.innerText ?? '')"
+STATUS_TEXT = "(document.getElementById('status')?.textContent ?? '')"
+
+
+def test_server_serves_the_client_and_demo_with_etags(server):
+    for path, ctype in [("/client/switchboard.js", "application/javascript"), ("/demo", "text/html")]:
+        with urllib.request.urlopen(server["base"] + path, timeout=5) as r:
+            assert r.status == 200 and r.headers["Content-Type"].startswith(ctype)
+            etag, body = r.headers["ETag"], r.read()
+            assert r.headers["Cache-Control"] == "no-cache"
+        with open(os.path.join(JS_DIR, "switchboard.js" if path.endswith(".js") else "demo.html"), "rb") as f:
+            assert body == f.read()
+        request = urllib.request.Request(server["base"] + path, headers={"If-None-Match": etag})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            urllib.request.urlopen(request, timeout=5)
+        assert not_modified.value.code == 304
+
+
+def test_demo_page_shows_history_then_live_events(server):
+    # The README's "try it": publish, then open the demo; the event published before is shown
+    # (history on subscribe), and so is one published while the page is open.
+    topic = "conversation.demo" + secrets.token_hex(4)
+    token = mint_token("agent-demo", "agent", ["conversation.*"])
+    before = publish(server, {"topic": topic, "type": "demo", "data": {"hello": "before"}})
+    assert before == [1]
+    query = urllib.parse.urlencode({"token": token, "topic": topic})
+    with DevToolsPage(f"{server['base']}/demo?{query}") as page:
+        page.wait_for(f"{EVENTS_TEXT}.includes('{topic} #1 demo') && {EVENTS_TEXT}.includes('before')")
+        page.wait_for(f"{STATUS_TEXT}.startsWith('subscribed')")
+        assert publish(server, {"topic": topic, "type": "demo", "data": {"hello": "live"}}) == [2]
+        page.wait_for(f"{EVENTS_TEXT}.includes('{topic} #2 demo') && {EVENTS_TEXT}.includes('live')")
+        text = page.evaluate(EVENTS_TEXT)
+    assert text.count(f"{topic} #1 ") == 1 and text.count(f"{topic} #2 ") == 1, text
+    assert "gap" not in text, text

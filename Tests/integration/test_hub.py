@@ -304,7 +304,7 @@ def test_token_command(hub, tmp_path):
     assert r.returncode != 0 and "--role" in r.stderr
 
 
-def test_generated_secret_and_logged_tokens(server_factory):
+def test_generated_secret_and_printed_tokens(server_factory):
     srv = server_factory(env={"SWITCHBOARD_LOG_FORMAT": "text"}).start()
     logs = srv.logs()
     assert "ops token" in logs and "agent token" in logs

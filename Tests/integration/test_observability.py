@@ -332,3 +332,25 @@ def test_health_503_when_database_unwritable_and_back(obs):
     changes = [e["data"] for t, e in got if e["type"] == "health.changed"]
     assert changes[0]["status"] == "error" and changes[0]["previous"] == "ok"
     assert changes[-1]["status"] == "ok" and changes[-1]["previous"] == "error"
+
+
+def test_unconfigured_webhooks_warn_and_do_not_count_as_5xx(server_factory):
+    # Meta (or a newcomer's curl) posting before SWITCHBOARD_WA_APP_SECRET is set: every webhook
+    # is refused with 503 by design. That is a missing integration, not an outage.
+    env = {k: v for k, v in ENV.items() if k != "SWITCHBOARD_WA_APP_SECRET"}
+    srv = server_factory(env=env).start()
+    ws = ops_ws(srv, ["alerts"])
+    session = requests.Session()
+    raw = b'{"object":"whatsapp_business_account","entry":[]}'
+    for _ in range(60):
+        assert_envelope(session.post(srv.base + "/webhooks/whatsapp", data=raw,
+                                     headers={"Content-Type": "application/json"}), 503, "webhook_not_configured")
+    # Webhooks stop arriving: the warning fires, then resolves; nothing else fires meanwhile.
+    got = events_until(ws, lambda g: any(e["type"] == "alert.resolved" for _, e in g))
+    transitions = [(e["type"], e["data"]["key"], e["data"]["severity"]) for _, e in got]
+    assert transitions == [("alert.firing", "whatsapp.not_configured", "warning"),
+                           ("alert.resolved", "whatsapp.not_configured", "warning")], transitions
+    time.sleep(1)
+    assert requests.get(srv.base + "/api/alerts", headers=ADMIN).json() == {"alerts": []}
+    with pytest.raises(AssertionError):
+        events_until(ws, lambda g: len(g) > 0, timeout=1)

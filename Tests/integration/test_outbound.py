@@ -385,6 +385,24 @@ def test_breaker_opens_holds_messages_and_sends_them_in_order_after_recovery(out
 # --- restart ------------------------------------------------------------------------------------------
 
 
+def test_mark_as_read_is_refused_while_the_breaker_is_open(outbound):
+    """Read receipts used to bypass the breaker and queue in the Graph client without bound."""
+    srv, fake = outbound(SWITCHBOARD_BREAKER_FAILURES=2, SWITCHBOARD_BREAKER_OPEN_S=30, SWITCHBOARD_SEND_MAX_ATTEMPTS=50)
+    health = subscriber(srv, ["system.health"], role="ops", patterns=["*"])
+    fake.fault({"mode": "http500", "seconds": 60})
+    tag = uuid.uuid4().hex[:8]
+    send(srv, "4960", f"{tag} trips the breaker")
+    events_until(health, has("breaker.state_changed", to="open"), timeout=20)
+    fake.clear_requests()
+    r = requests.post(srv.base + "/api/messages/wamid.WHILEOPEN/read", headers=ADMIN, timeout=5)
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "graph_unavailable"
+    assert int(r.headers["Retry-After"]) >= 1
+    time.sleep(0.3)
+    assert not any(json.loads(x["body"] or "{}").get("message_id") == "wamid.WHILEOPEN" for x in fake.requests_log())
+    health.close()
+
+
 def test_kill9_during_retries_then_restart_sends_every_message_exactly_once(outbound):
     srv, fake = outbound(SWITCHBOARD_BREAKER="off", SWITCHBOARD_SEND_MAX_ATTEMPTS=100)
     fake.fault({"mode": "http500", "seconds": 60})

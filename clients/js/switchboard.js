@@ -139,6 +139,7 @@ export class TopicPositions {
         // The missed events follow as batches; our own position stays the last one delivered.
         pos.epoch = entry.epoch;
         pos.rebase = false;
+        pos.awaitingReplay = false;
       } else if (!pos) {
         this.byTopic.set(topic, { epoch: entry.epoch, seq: entry.seq, rebase: false });
       } else if (pos.epoch === null) {
@@ -149,6 +150,21 @@ export class TopicPositions {
       }
     }
     return gaps;
+  }
+
+  /**
+   * Rewinds a topic just acked at (epoch, seq) to seq 0, to ask for its history with `since`.
+   * Until the answer, live events of the topic are dropped: each has a seq the replay will
+   * include (the ack of the history request names the last replayed seq, and live events after
+   * it come after the replay). Returns the `since` entry to send.
+   */
+  rewindForHistory(topic) {
+    const pos = this.byTopic.get(topic);
+    if (!pos || pos.epoch === null) return null;
+    pos.seq = 0;
+    pos.rebase = false;
+    pos.awaitingReplay = true;
+    return { epoch: pos.epoch, seq: 0 };
   }
 
   /**
@@ -165,6 +181,7 @@ export class TopicPositions {
       pos = undefined;
       this.byTopic.delete(topic);
     }
+    if (pos?.awaitingReplay) return { deliver, gaps };
     for (const event of events) {
       if (!pos) {
         pos = { epoch, seq: event.seq, rebase: false };
@@ -226,6 +243,8 @@ export class Switchboard {
     this.positions = new TopicPositions();
     /** @type {Map<string, Set<Function>>} pattern → callbacks */
     this.subscriptions = new Map();
+    /** @type {Set<string>} exact topics whose recent history is wanted on their first ack */
+    this.historyWanted = new Set();
     /** @type {Map<number, object>} request id → what to do with its ack or error */
     this.pending = new Map();
     this.nextId = 1;
@@ -250,8 +269,13 @@ export class Switchboard {
   /**
    * Delivers every event of `topicOrPattern` to `onEvent`, one by one and in seq order per topic.
    * Returns the function that ends this subscription.
+   *
+   * Options: `history: true` (exact topics only) first delivers what the server's history still
+   * holds of the topic (by default the last 1000 events of the last 10 minutes), then live events:
+   * after the first ack the client asks again with `since` seq 0. If the history no longer
+   * reaches back to seq 1, nothing is replayed and onGap reports `not_recovered`.
    */
-  subscribe(topicOrPattern, onEvent) {
+  subscribe(topicOrPattern, onEvent, { history = false } = {}) {
     if (typeof topicOrPattern !== 'string' || typeof onEvent !== 'function') {
       throw new SwitchboardError('bad_request', 'subscribe(topicOrPattern: string, onEvent: function)');
     }
@@ -264,6 +288,9 @@ export class Switchboard {
     // A wrapper, so the same function subscribed twice is also unsubscribed one at a time.
     const entry = (event) => onEvent(event);
     callbacks.add(entry);
+    if (history && isNew && !isWildcard(topicOrPattern) && !this.positions.get(topicOrPattern)) {
+      this.historyWanted.add(topicOrPattern);
+    }
     if (isNew && this._isOpen()) this._sendSubscribe([topicOrPattern]);
     let done = false;
     return () => {
@@ -274,6 +301,7 @@ export class Switchboard {
       set.delete(entry);
       if (set.size > 0) return;
       this.subscriptions.delete(topicOrPattern);
+      this.historyWanted.delete(topicOrPattern);
       this.positions.retain([...this.subscriptions.keys()]);
       if (this._isOpen()) this._send({ op: 'unsubscribe', id: this._track({ kind: 'unsubscribe' }), topics: [topicOrPattern] });
     };
@@ -474,7 +502,19 @@ export class Switchboard {
       else entry.reject(new SwitchboardError('bad_frame', 'publish ack without seq'));
     } else if (entry.kind === 'subscribe') {
       for (const [topic, info] of this.positions.applySubscribeAck(frame.topics, entry.since)) this._gap(topic, info);
+      this._requestHistory(entry.topics);
       this.onStatus('subscribed', { topics: frame.topics ?? {} });
+    }
+  }
+
+  /** After a first ack: asks for the history of the topics subscribed with `history: true`. */
+  _requestHistory(ackedTopics) {
+    for (const topic of ackedTopics) {
+      if (!this.historyWanted.delete(topic)) continue;
+      const pos = this.positions.get(topic);
+      if (!pos || pos.seq === 0) continue; // nothing published yet: live events are the history
+      const since = { [topic]: this.positions.rewindForHistory(topic) };
+      this._send({ op: 'subscribe', id: this._track({ kind: 'subscribe', topics: [topic], since }), topics: [topic], since });
     }
   }
 

@@ -78,4 +78,9 @@ static inline int sb_wait_shutdown_signal(void) {
     return sig;
 }
 
+/// The event loop running on the calling thread (an opaque pointer), or NULL on other threads.
+/// Thread-local, so "am I on this loop?" never reads another thread's state.
+void sb_set_current_loop(const void *loop);
+const void *sb_current_loop(void);
+
 #endif

@@ -200,6 +200,42 @@ test('client resumes with since after an abnormal close: no loss, no duplicate',
   assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7]);
 });
 
+test('history: true asks again with since seq 0 and delivers the history, then live, once each', async () => {
+  const { sb, sockets, gaps } = harness();
+  const got = [];
+  sb.subscribe('inbox', (e) => got.push(e.seq), { history: true });
+  sb.connect();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ op: 'ack', id: 1, topics: { inbox: { epoch: 'e1', seq: 3 } } });
+  assert.deepEqual(sockets[0].sent.at(-1), { op: 'subscribe', id: 2, topics: ['inbox'], since: { inbox: { epoch: 'e1', seq: 0 } } });
+  // a live event between the two acks: the replay will contain it
+  sockets[0].receive({ op: 'batch', topic: 'inbox', epoch: 'e1', events: [{ seq: 4 }] });
+  sockets[0].receive({ op: 'ack', id: 2, topics: { inbox: { epoch: 'e1', seq: 4, recovered: true } } });
+  sockets[0].receive({ op: 'batch', topic: 'inbox', epoch: 'e1', events: [{ seq: 1 }, { seq: 2 }, { seq: 3 }, { seq: 4 }] });
+  sockets[0].receive({ op: 'batch', topic: 'inbox', epoch: 'e1', events: [{ seq: 5 }] });
+  assert.deepEqual(got, [1, 2, 3, 4, 5]);
+  assert.deepEqual(gaps, []);
+  assert.equal(sockets[0].sent.length, 2, 'history is asked for once');
+});
+
+test('history: true on a topic nobody published to asks nothing more; lost history is a gap', async () => {
+  const { sb, sockets, gaps } = harness();
+  const got = [];
+  sb.subscribe('inbox', (e) => got.push(e.seq), { history: true });
+  sb.subscribe('conversation.1', (e) => got.push(e.seq), { history: true });
+  sb.connect();
+  await flush();
+  sockets[0].open();
+  sockets[0].receive({ op: 'ack', id: 1, topics: { inbox: { epoch: 'e1', seq: 0 }, 'conversation.1': { epoch: 'e2', seq: 2000 } } });
+  assert.deepEqual(sockets[0].sent.slice(1), [
+    { op: 'subscribe', id: 2, topics: ['conversation.1'], since: { 'conversation.1': { epoch: 'e2', seq: 0 } } }]);
+  sockets[0].receive({ op: 'ack', id: 2, topics: { 'conversation.1': { epoch: 'e2', seq: 2001, recovered: false } } });
+  sockets[0].receive({ op: 'batch', topic: 'conversation.1', epoch: 'e2', events: [{ seq: 2002 }] });
+  assert.deepEqual(got, [2002]);
+  assert.deepEqual(gaps.map(([t, i]) => [t, i.reason]), [['conversation.1', 'not_recovered']]);
+});
+
 test('client reports recovered:false and seq gaps through onGap', async () => {
   const { sb, sockets, timers, gaps } = harness();
   sb.subscribe('inbox', () => {});

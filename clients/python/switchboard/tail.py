@@ -78,6 +78,9 @@ async def run(args, out=sys.stdout, err=sys.stderr):
         await client.connect()
         for topic in args.topics:
             await client.subscribe(topic, on_event)
+        # A quiet stream prints nothing on stdout: say on stderr that we are live, so waiting
+        # for the first event does not look like a hang.
+        print(f"switchboard-tail: connected, subscribed to {', '.join(args.topics)} ({args.url})", file=err, flush=True)
         stopped = asyncio.create_task(client.wait_stopped())
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({stopped, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -4,6 +4,7 @@ survives a killed socket without loss or duplicates, and checks switchboard-tail
 import asyncio
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -163,7 +164,10 @@ def test_switchboard_tail_prints_json_lines_and_exits_on_sigint(server, tmp_path
                             cwd=os.path.join(os.path.dirname(__file__), ".."), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(2.0)  # let it start, connect and subscribe (the machine may be busy)
+        # It says on stderr when it is live, so a quiet stream does not look like a hang.
+        ready, _, _ = select.select([proc.stderr], [], [], 20)
+        assert ready, "no 'connected, subscribed' line on stderr within 20 s"
+        assert proc.stderr.readline().startswith("switchboard-tail: connected, subscribed to inbox")
         assert server.publish([{"topic": "inbox", "type": "t", "data": {"k": "é"}},
                                {"topic": "inbox", "type": "t", "data": {"k": 2}}])[0] == 202
         time.sleep(0.5)
