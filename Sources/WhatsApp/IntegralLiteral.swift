@@ -37,27 +37,32 @@ enum IntegralLiteral {
                 return nil
             }
         }
-        // value = digits × 10^scale
+        // value = significant × 10^scale. Slicing, not removing digits one by one, keeps a
+        // hostile literal with a million zeros linear.
         let scale = (exponentNegative ? -exponent : exponent) - fractionCount
-        while let first = digits.first, first == 0 { digits.removeFirst() }
-        if digits.isEmpty { return 0 }
+        guard let firstNonZero = digits.firstIndex(where: { $0 != 0 }) else { return 0 }
+        var significant = digits[firstNonZero...]
         if scale < 0 {
             let dropped = -scale
-            guard dropped < digits.count, digits.suffix(dropped).allSatisfy({ $0 == 0 }) else { return nil }
-            digits.removeLast(dropped)
-        } else if scale > 0 {
-            guard digits.count + scale <= 19 else { return nil }
-            digits.append(contentsOf: repeatElement(0, count: scale))
+            guard dropped < significant.count, significant.suffix(dropped).allSatisfy({ $0 == 0 }) else { return nil }
+            significant = significant.dropLast(dropped)
         }
+        guard significant.count + max(scale, 0) <= 19 else { return nil }
         // Accumulate toward the sign so that Int64.min fits.
         var value: Int64 = 0
-        for digit in digits {
+        func push(_ digit: UInt8) -> Bool {
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
             let (next, o2) = negative
                 ? times10.subtractingReportingOverflow(Int64(digit))
                 : times10.addingReportingOverflow(Int64(digit))
-            guard !o1, !o2 else { return nil }
             value = next
+            return !o1 && !o2
+        }
+        for digit in significant {
+            guard push(digit) else { return nil }
+        }
+        for _ in 0..<max(scale, 0) {
+            guard push(0) else { return nil }
         }
         return value
     }

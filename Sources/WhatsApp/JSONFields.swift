@@ -80,8 +80,8 @@ enum JSONFields {
     /// this decoder trimmed numeric strings with before.
     static func trimmingSpaces(_ s: String) -> Substring {
         let scalars = s.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return s[s.endIndex...] }
-        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return s[s.endIndex...] }
         return Substring(scalars[first...last])
     }
 

@@ -85,5 +85,9 @@ final class FieldReadingTests: XCTestCase {
         for (literal, expected) in cases {
             XCTAssertEqual(IntegralLiteral.int64(literal), expected, literal)
         }
+        let zeros = String(repeating: "0", count: 100_000)
+        XCTAssertNil(IntegralLiteral.int64("0.\(zeros)1"))
+        XCTAssertEqual(IntegralLiteral.int64("7.\(zeros)"), 7)
+        XCTAssertEqual(IntegralLiteral.int64("0.\(zeros)7e100002"), 70)
     }
 }
