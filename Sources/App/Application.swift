@@ -19,7 +19,7 @@ public final class Application: @unchecked Sendable {
     // Fields are set once in init and then only read.
     public let config: Configuration
     public let server: Server
-    public let hub: HubEngine
+    public let hub: HubFanout
     public let credentials: Credentials
     public let writer: StoreWriter
     public let reader: StoreReader
@@ -59,8 +59,9 @@ public final class Application: @unchecked Sendable {
         hs.batchMaxEvents = config.batchMaxEvents
         hs.batchMaxBytes = config.batchMaxBytes
         hs.maxConnectionBuffer = config.maxConnectionBuffer
+        hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
-        hub = HubEngine(settings: hs, loops: server.loops)
+        hub = HubFanout(settings: hs, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
         writer = try StoreWriter(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -127,7 +128,7 @@ public final class Application: @unchecked Sendable {
                   writer: writer, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(engine: hub, auth: auth).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, writer: writer, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },

@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     public var batchMaxEvents = 256
     public var batchMaxBytes = 65536
     public var maxConnectionBuffer = 4 << 20
+    /// Bytes queued to reading subscribers (summed) above which external publishes get 429 `overloaded`.
+    public var hubMaxBacklogBytes = 64 << 20
     public var historyMax = 1000
     public var historyTTLSeconds = 600
     // Access
@@ -165,6 +167,10 @@ public struct Configuration: Sendable {
         Setting(env: "SWITCHBOARD_MAX_CONN_BUFFER", flag: nil, help: "outbound bytes queued per connection before it is closed with 4008 (slow consumer)") { c, v in
             guard let n = Int(v), (1024...(1 << 30)).contains(n) else { return "expected an integer 1024-1073741824" }
             c.maxConnectionBuffer = n; return nil
+        },
+        Setting(env: "SWITCHBOARD_HUB_MAX_BACKLOG_BYTES", flag: nil, help: "bytes queued to reading subscribers, summed, above which publishes get 429 overloaded (internal publishers wait)") { c, v in
+            guard let n = Int(v), (65536...(1 << 40)).contains(n) else { return "expected an integer 65536-1099511627776" }
+            c.hubMaxBacklogBytes = n; return nil
         },
         Setting(env: "SWITCHBOARD_HISTORY_MAX", flag: nil, help: "events kept per topic for recovery") { c, v in
             guard let n = Int(v), (0...1_000_000).contains(n) else { return "expected an integer 0-1000000" }

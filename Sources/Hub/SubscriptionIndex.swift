@@ -1,26 +1,40 @@
 // One loop's subscriptions: exact topic → subscribers, wildcard prefix → subscribers. Touched
-// only on its loop, except `mayHaveSubscribers`, a racy-but-safe hint read by publishers to skip
-// loops with nobody listening.
+// only by its owner (one reactor loop), except `mayHaveSubscribers` and `subscriptionCount`,
+// racy-but-safe hints read by publishers to skip loops with nobody listening.
 import Synchronization
 
-final class SubscriptionIndex: @unchecked Sendable {
-    // Loop-confined dictionaries; the atomic counter is the only cross-thread state.
-    private var exact: [String: [ObjectIdentifier: HubSubscriber]] = [:]
-    private var below: [String: [ObjectIdentifier: HubSubscriber]] = [:]
-    private var all: [ObjectIdentifier: HubSubscriber] = [:]
-    private var bySubscriber: [ObjectIdentifier: Set<TopicPattern>] = [:]
+public final class SubscriptionIndex<Subscriber>: @unchecked Sendable {
+    // Owner-confined dictionaries; the atomic counter is the only cross-thread state.
+    private var exact: [String: [ObjectIdentifier: Subscriber]] = [:]
+    private var below: [String: [ObjectIdentifier: Subscriber]] = [:]
+    private var all: [ObjectIdentifier: Subscriber] = [:]
+    private var bySubscriber: [ObjectIdentifier: (subscriber: Subscriber, patterns: Set<TopicPattern>)] = [:]
     private let total = Atomic<Int>(0)
 
-    /// False only when this loop has no subscription at all. Checked without the loop's thread;
-    /// a subscription added concurrently is covered by the subscribe-time position (skipUpTo).
-    func mayHaveSubscribers(_ topic: String) -> Bool {
+    /// Names a subscriber (its object identity; the owner's subscribers are class-bound
+    /// existentials, which a generic `AnyObject` constraint does not accept).
+    private let identity: (Subscriber) -> ObjectIdentifier
+
+    public init(identity: @escaping (Subscriber) -> ObjectIdentifier) {
+        self.identity = identity
+    }
+
+    /// False only when this index has no subscription at all. Safe from any thread; a
+    /// subscription added concurrently is covered by its subscribe-time position.
+    public func mayHaveSubscribers(_ topic: String) -> Bool {
         total.load(ordering: .relaxed) > 0
     }
 
+    /// Subscriptions held (any thread; a hint).
+    public var subscriptionCount: Int { total.load(ordering: .relaxed) }
+
+    /// Every subscriber once, whatever it is subscribed to (owner only).
+    public var subscribers: [Subscriber] { bySubscriber.values.map(\.subscriber) }
+
     @discardableResult
-    func add(_ sub: HubSubscriber, pattern: TopicPattern) -> Bool {
-        let id = ObjectIdentifier(sub)
-        guard bySubscriber[id, default: []].insert(pattern).inserted else { return false }
+    public func add(_ sub: Subscriber, pattern: TopicPattern) -> Bool {
+        let id = identity(sub)
+        guard bySubscriber[id, default: (sub, [])].patterns.insert(pattern).inserted else { return false }
         switch pattern.kindKey {
         case .exact(let t): exact[t, default: [:]][id] = sub
         case .below(let p): below[p, default: [:]][id] = sub
@@ -31,10 +45,10 @@ final class SubscriptionIndex: @unchecked Sendable {
     }
 
     @discardableResult
-    func remove(_ sub: HubSubscriber, pattern: TopicPattern) -> Bool {
-        let id = ObjectIdentifier(sub)
-        guard bySubscriber[id]?.remove(pattern) != nil else { return false }
-        if bySubscriber[id]?.isEmpty == true { bySubscriber[id] = nil }
+    public func remove(_ sub: Subscriber, pattern: TopicPattern) -> Bool {
+        let id = identity(sub)
+        guard bySubscriber[id]?.patterns.remove(pattern) != nil else { return false }
+        if bySubscriber[id]?.patterns.isEmpty == true { bySubscriber[id] = nil }
         switch pattern.kindKey {
         case .exact(let t):
             exact[t]?[id] = nil
@@ -49,16 +63,18 @@ final class SubscriptionIndex: @unchecked Sendable {
         return true
     }
 
-    func removeAll(_ sub: HubSubscriber) -> Int {
-        guard let patterns = bySubscriber[ObjectIdentifier(sub)] else { return 0 }
+    /// Drops every subscription of `sub`; returns how many there were.
+    @discardableResult
+    public func removeAll(_ sub: Subscriber) -> Int {
+        guard let patterns = bySubscriber[identity(sub)]?.patterns else { return 0 }
         for p in patterns { remove(sub, pattern: p) }
         return patterns.count
     }
 
     /// Calls `body` once per subscriber whose patterns match `topic`, even if several match.
-    func forEachSubscriber(of topic: String, _ body: (HubSubscriber) -> Void) {
+    public func forEachSubscriber(of topic: String, _ body: (Subscriber) -> Void) {
         let direct = exact[topic]
-        var prefixes: [[ObjectIdentifier: HubSubscriber]] = []
+        var prefixes: [[ObjectIdentifier: Subscriber]] = []
         if !below.isEmpty {
             var prefix = ""
             for segment in topic.split(separator: ".", omittingEmptySubsequences: false).dropLast() {

@@ -12,11 +12,11 @@ import Store
 public struct ConversationRoutes {
     let reader: StoreReader
     let writer: StoreWriter
-    let hub: HubEngine
+    let hub: any EventPublisher
     let auth: Authenticator
     let processor: InboxProcessor
 
-    public init(reader: StoreReader, writer: StoreWriter, hub: HubEngine, auth: Authenticator, processor: InboxProcessor) {
+    public init(reader: StoreReader, writer: StoreWriter, hub: any EventPublisher, auth: Authenticator, processor: InboxProcessor) {
         self.reader = reader
         self.writer = writer
         self.hub = hub

@@ -23,7 +23,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     public let serviceName = "inbox-processor"
     // Mutable state is guarded by `condition`; the worker thread owns everything else.
     private let writer: StoreWriter
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let maxAttempts: Int
     private let logger: Logger
     private let metrics: SwitchboardMetrics?
@@ -47,7 +47,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         BackoffPolicy(base: TimeSpan.nanosecondsPerSecond, cap: 300 * TimeSpan.nanosecondsPerSecond, maxAttempts: maxAttempts)
     }
 
-    public init(writer: StoreWriter, hub: HubEngine, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
+    public init(writer: StoreWriter, hub: any EventPublisher, maxAttempts: Int, logger: Logger, metrics: SwitchboardMetrics? = nil) {
         self.metrics = metrics
         self.writer = writer
         self.hub = hub
@@ -199,7 +199,9 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
             _ = try? writer.submitAndWait { db in try InboxStore.resetProcessingOnStartup(db, nowMs: MonotonicTime.wallMilliseconds() + 1000) }
             return 0
         }
-        // Committed: now, and only now, tell the subscribers.
+        // Committed: now, and only now, tell the subscribers. While they are behind, this thread
+        // waits here, so the inbox (durable) holds the work instead of the hub's queues.
+        hub.awaitCapacity()
         for outcome in outcomes {
             switch outcome {
             case let .done(events, correlationID, inboxID):

@@ -12,7 +12,7 @@ import Store
 public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     // `engine` is guarded by `lock`; `last*` belong to the worker thread.
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let sources: HealthSources
     private let traffic: TrafficCounters
     private let health: HealthMonitor
@@ -29,7 +29,7 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
-    public init(reader: StoreReader, hub: HubEngine, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
+    public init(reader: StoreReader, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
         self.reader = reader
         self.hub = hub
@@ -106,6 +106,7 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     }
 
     private func publish(_ transition: AlertTransition) {
+        hub.awaitCapacity()
         switch transition {
         case .firing(let alert):
             hub.publish(topic: Self.topic, type: "alert.firing", data: alert.json())

@@ -15,7 +15,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
     // `latest` is guarded by `lock`; the worker thread owns `previous`.
     private let writer: StoreWriter
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher & HubStatistics
     private let server: Server
     private let sources: HealthSources
     private let metrics: SwitchboardMetrics
@@ -30,7 +30,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
 
     private let version: String
 
-    public init(writer: StoreWriter, reader: StoreReader, hub: HubEngine, server: Server, sources: HealthSources,
+    public init(writer: StoreWriter, reader: StoreReader, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
          metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int, version: String) {
         self.version = version
         self.writer = writer
@@ -93,6 +93,7 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         data.append(contentsOf: #","services":"#.utf8)
         data.append(contentsOf: report.servicesJSON())
         data.append(UInt8(ascii: "}"))
+        hub.awaitCapacity()
         hub.publish(topic: Self.topic, type: "health.changed", data: data)
         let level: Logger.Level = report.status == .ok ? .info : .warning
         logger.log(level: level, "health changed", metadata: [

@@ -13,13 +13,13 @@ public struct OpsRoutes {
     let alerts: AlertMonitor
     let registry: PrometheusCollectorRegistry
     let metrics: SwitchboardMetrics
-    let hub: HubEngine
+    let hub: any HubStatistics
     let writer: StoreWriter
     let server: Server
     let auth: Authenticator
 
     public init(health: HealthMonitor, alerts: AlertMonitor, registry: PrometheusCollectorRegistry, metrics: SwitchboardMetrics,
-                hub: HubEngine, writer: StoreWriter, server: Server, auth: Authenticator) {
+                hub: any HubStatistics, writer: StoreWriter, server: Server, auth: Authenticator) {
         self.health = health
         self.alerts = alerts
         self.registry = registry
@@ -68,6 +68,8 @@ public struct OpsRoutes {
         metrics.mirror("switchboard_hub_frames_written_total", total: c.framesQueued.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_bytes_written_total", total: c.bytesQueued.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_slow_consumer_closes_total", total: c.slowConsumerCloses.load(ordering: .relaxed))
+        metrics.mirror("switchboard_hub_publishes_refused_total", total: c.publishesRefused.load(ordering: .relaxed))
+        metrics.mirror("switchboard_hub_publishes_delayed_total", total: c.publishesDelayed.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "ok")], total: c.recoveries.load(ordering: .relaxed))
         metrics.mirror("switchboard_hub_recoveries_total", [("result", "failed")], total: c.recoveriesFailed.load(ordering: .relaxed))
         metrics.mirror("switchboard_sqlite_commits_total", total: writer.stats.commits)

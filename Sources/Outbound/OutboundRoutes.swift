@@ -13,13 +13,13 @@ import WhatsApp
 public struct OutboundRoutes {
     let reader: StoreReader
     let writer: StoreWriter
-    let hub: HubEngine
+    let hub: any EventPublisher
     let auth: Authenticator
     /// nil when no access token is configured: sending is off (503).
     let sender: OutboundSender?
     let defaultPhoneNumberID: String?
 
-    public init(reader: StoreReader, writer: StoreWriter, hub: HubEngine, auth: Authenticator, sender: OutboundSender?,
+    public init(reader: StoreReader, writer: StoreWriter, hub: any EventPublisher, auth: Authenticator, sender: OutboundSender?,
                 defaultPhoneNumberID: String?) {
         self.reader = reader
         self.writer = writer

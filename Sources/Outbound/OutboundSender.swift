@@ -26,7 +26,7 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
     let graph: GraphClient
     private let writer: StoreWriter
     private let reader: StoreReader
-    private let hub: HubEngine
+    private let hub: any EventPublisher
     private let logger: Logger
     private let clock = MonotonicClock()
     private var planner: SendPlanner
@@ -44,7 +44,7 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
     /// Sends handed to Graph at once (GraphClient runs up to 64 transfers; more wait in its queue).
     static let maxInFlight = 256
 
-    public init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: HubEngine, logger: Logger) {
+    public init(settings: OutboundSettings, writer: StoreWriter, reader: StoreReader, hub: any EventPublisher, logger: Logger) {
         self.settings = settings
         self.writer = writer
         self.reader = reader
@@ -145,6 +145,8 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
 
     private func run() {
         while true {
+            // Subscribers behind: send (and so publish) no more until they catch up; the outbox holds the rest.
+            hub.awaitCapacity()
             condition.lock()
             if stopping && inFlight.isEmpty && finished.isEmpty {
                 threadDone = true

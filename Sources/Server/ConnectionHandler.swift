@@ -17,6 +17,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     var loop: EventLoop { connection.loop }
     var peerAddress: String { connection.peer }
     var queuedBytes: Int { connection.queuedBytes }
+    var bytesWritten: Int { connection.bytesWritten }
 
     var mode = Mode.http
     private var parser: HTTPRequestParser

@@ -6,24 +6,24 @@ import Reactor
 import WebSocket
 
 final class HubClient: WebSocketEndpoint, HubSubscriber {
-    let engine: HubEngine
+    let engine: HubFanout
     let claims: TokenClaims
     let loop: EventLoop
     private weak var peer: WebSocketPeer?
     private var expiryTimer: TimerID?
     var skipUpTo: [String: StreamPosition] = [:]
-    /// Patterns this connection holds, capped so one client cannot grow the server's indexes
-    /// (and topic table) without bound.
-    private var held = Set<TopicPattern>()
-    static let maxSubscriptions = 1000
+    /// The token's access rules and the patterns this connection holds.
+    private var gate: SubscriptionGate
 
-    init(engine: HubEngine, claims: TokenClaims, loop: EventLoop) {
+    init(engine: HubFanout, claims: TokenClaims, loop: EventLoop) {
         self.engine = engine
         self.claims = claims
         self.loop = loop
+        gate = SubscriptionGate(claims: claims)
     }
 
     var queuedBytes: Int { peer?.queuedBytes ?? 0 }
+    var bytesWritten: Int { peer?.bytesWritten ?? 0 }
 
     func sendFrame(_ frame: SharedBytes) { peer?.sendFrame(frame) }
 
@@ -71,16 +71,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private func handle(_ op: ClientOp) {
         switch op {
         case let .subscribe(id, topics, since):
-            if let denied = topics.first(where: { !claims.maySubscribe($0) }) {
-                sendError(id: id, code: "forbidden", message: "token does not allow \(denied.description)")
+            if let refusal = gate.admit(topics) {
+                sendError(id: id, refusal)
                 return
             }
-            let added = topics.filter { !held.contains($0) }
-            guard held.count + added.count <= Self.maxSubscriptions else {
-                sendError(id: id, code: "bad_request", message: "at most \(Self.maxSubscriptions) subscriptions per connection")
-                return
-            }
-            held.formUnion(added)
             let result = engine.subscribe(self, patterns: topics, since: since)
             var out: [UInt8] = []
             ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
@@ -88,16 +82,20 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             for frame in result.replay { peer?.sendFrame(frame) }
         case let .unsubscribe(id, topics):
             engine.unsubscribe(self, patterns: topics)
-            held.subtract(topics)
+            gate.release(topics)
             var out: [UInt8] = []
             ProtocolCodec.appendAck(id: id, to: &out)
             peer?.sendText(out)
         case let .publish(id, topic, type, data):
-            guard claims.mayPublish else {
-                sendError(id: id, code: "forbidden", message: "only tokens with role service may publish")
+            if let refusal = gate.publishRefusal {
+                sendError(id: id, refusal)
                 return
             }
-            let seq = engine.publish(topic: topic, type: type, data: data)
+            guard case .published(let seqs) = engine.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
+                  let seq = seqs.first else {
+                sendError(id: id, code: "overloaded", message: "the hub is overloaded; retry later")
+                return
+            }
             var out: [UInt8] = []
             ProtocolCodec.appendPublishAck(id: id, topic: topic, seq: seq, to: &out)
             peer?.sendText(out)
@@ -106,6 +104,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             ProtocolCodec.appendPong(id: id, to: &out)
             peer?.sendText(out)
         }
+    }
+
+    private func sendError(id: JSONValue?, _ refusal: ClientRefusal) {
+        sendError(id: id, code: refusal.code, message: refusal.message)
     }
 
     private func sendError(id: JSONValue?, code: String, message: String) {

@@ -6,13 +6,17 @@ import JSON
 import Reactor
 
 public struct HubRoutes {
-    let engine: HubEngine
+    /// Subscriptions of /ws connections.
+    let fanout: HubFanout
+    /// Where POST /api/publish goes (the in-process hub today, a backplane later).
+    let publisher: any EventPublisher
     let auth: Authenticator
     /// Events per POST /api/publish.
     static let maxEventsPerRequest = 1000
 
-    public init(engine: HubEngine, auth: Authenticator) {
-        self.engine = engine
+    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator) {
+        self.fanout = fanout
+        self.publisher = publisher
         self.auth = auth
     }
 
@@ -33,7 +37,7 @@ public struct HubRoutes {
         case .success(let c): claims = c
         case .failure(let e): return .failure(e)
         }
-        return webSocketUpgrade(ctx, to: HubClient(engine: engine, claims: claims, loop: ctx.loop))
+        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop))
     }
 
     /// Body `{"topic","type","data"}` or an array of those → 202 `{"results":[{"topic","seq"}]}`.
@@ -59,7 +63,7 @@ public struct HubRoutes {
         guard items.count <= Self.maxEventsPerRequest else {
             return .failure(APIError(status: 413, code: "payload_too_large", message: "at most \(Self.maxEventsPerRequest) events per request"))
         }
-        var events: [(topic: String, type: String, data: [UInt8])] = []
+        var events: [OutgoingEvent] = []
         events.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             let at = single ? "" : "[\(i)]."
@@ -71,12 +75,19 @@ public struct HubRoutes {
                 return .failure(.badRequest("\(at)type must be a non-empty string of at most \(ProtocolCodec.maxTypeBytes) bytes"))
             }
             guard let data = item["data"] else { return .failure(.badRequest("\(at)data is missing")) }
-            events.append((topic, type, JSONWriter.encode(data)))
+            events.append(OutgoingEvent(topic: topic, type: type, data: JSONWriter.encode(data)))
         }
         let meta = EventMeta.correlation(ctx.requestID)
+        for i in events.indices { events[i].meta = meta }
+        let seqs: [Int64]
+        switch publisher.publish(events, as: .external) {
+        case .published(let s): seqs = s
+        case .overloaded(let retryAfter):
+            return .failure(APIError(status: 429, code: "overloaded", message: "the hub is overloaded (subscribers are behind); retry after \(retryAfter) s",
+                                     headers: [("Retry-After", "\(retryAfter)")]))
+        }
         var out: [UInt8] = Array(#"{"results":["#.utf8)
-        for (i, e) in events.enumerated() {
-            let seq = engine.publish(topic: e.topic, type: e.type, data: e.data, meta: meta)
+        for (i, (e, seq)) in zip(events, seqs).enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"topic":"#.utf8)
             JSONWriter.appendString(e.topic, to: &out)

@@ -58,6 +58,8 @@ public protocol WebSocketPeer: AnyObject {
     var peerAddress: String { get }
     /// Bytes queued but not yet written (for slow-consumer limits).
     var queuedBytes: Int { get }
+    /// Bytes written to the socket so far (monotonic; a stalled reader's stops moving).
+    var bytesWritten: Int { get }
     func sendText(_ text: [UInt8])
     func sendBinary(_ data: [UInt8])
     /// Queues an already-encoded frame (shared by many connections).

@@ -198,6 +198,26 @@ def test_recovery_for_concrete_topic_under_wildcard(hub):
     assert [e["seq"] for f, _ in frames(ws2, 2) for e in f["events"]] == [3, 4]
 
 
+def test_replay_that_would_overflow_the_connection_buffer_is_not_recovered(hub):
+    """Replayed history counts against the per-connection buffer: a replay larger than it is
+    answered recovered:false (reload over REST) instead of being queued past the bound."""
+    srv = hub(SWITCHBOARD_MAX_CONN_BUFFER="65536", SWITCHBOARD_BATCH_WINDOW_MS="0")
+    blob = "r" * 4000
+    publish(srv, [{"topic": "inbox", "type": "t", "data": blob} for _ in range(30)])  # ~120 KB of history
+    _, ack = sub(srv, ["inbox"])
+    epoch, last = ack["topics"]["inbox"]["epoch"], ack["topics"]["inbox"]["seq"]
+    assert last == 30
+    ws, ack = sub(srv, ["inbox"], since={"inbox": {"epoch": epoch, "seq": 0}})
+    assert ack["topics"]["inbox"] == {"epoch": epoch, "seq": 30, "recovered": False}
+    publish(srv, {"topic": "inbox", "type": "t", "data": "live"})
+    got = frames(ws, 1)
+    assert [e["seq"] for f, _ in got for e in f["events"]] == [31], "no replay, live events continue"
+    # A replay that fits is still recovered.
+    ws2, ack2 = sub(srv, ["inbox"], since={"inbox": {"epoch": epoch, "seq": 25}})
+    assert ack2["topics"]["inbox"]["recovered"] is True
+    assert [e["seq"] for f, _ in frames(ws2, 6) for e in f["events"]] == [26, 27, 28, 29, 30, 31]
+
+
 def test_slow_consumer_closed_4008_others_unaffected(hub):
     srv = hub(SWITCHBOARD_MAX_CONN_BUFFER="262144", SWITCHBOARD_BATCH_WINDOW_MS="1")
     stalled, _ = sub(srv, ["inbox"], rcvbuf=4096)
@@ -215,6 +235,72 @@ def test_slow_consumer_closed_4008_others_unaffected(hub):
     publish(srv, {"topic": "inbox", "type": "t", "data": "last"})
     last = frames(healthy, 1)[-1][0]["events"][-1]
     assert last["seq"] == total + 1
+
+
+def test_overload_refuses_publishers_and_keeps_the_readers(hub):
+    """A publisher that outruns every subscriber gets 429 `overloaded` (and a socket publisher an
+    `overloaded` error) instead of the readers being cut with 4008; once they catch up publishing
+    is accepted again, and the reader has every accepted event."""
+    import threading
+    srv = hub(SWITCHBOARD_MAX_CONN_BUFFER=str(16 << 20), SWITCHBOARD_BATCH_WINDOW_MS="1")
+    reader, _ = sub(srv, ["inbox"], rcvbuf=65536)
+    svc = RawWS(srv.port, "/ws?token=" + jwt_helper.token(SECRET, "service", ["*"]))
+    slow = threading.Event()
+    slow.set()
+
+    def read_slowly():  # keeps reading, about 1.6 MB/s: behind, never stalled
+        while slow.is_set():
+            try:
+                reader.buf += reader.sock.recv(16384)
+            except OSError:
+                pass
+            time.sleep(0.01)
+
+    t = threading.Thread(target=read_slowly)
+    t.start()
+    try:
+        blob = "z" * 30000
+        accepted, refused = 0, None
+        for _ in range(200):
+            r = requests.post(srv.base + "/api/publish", json=[{"topic": "inbox", "type": "t", "data": blob}] * 20,
+                              headers={"Authorization": "Bearer " + API_KEY})
+            if r.status_code == 429:
+                refused = r
+                break
+            assert r.status_code == 202, r.text
+            accepted += 20
+        assert refused is not None, "never refused"
+        assert refused.headers["Retry-After"] == "1"
+        assert refused.json()["error"]["code"] == "overloaded"
+        svc.send_text(json.dumps({"op": "publish", "id": 5, "topic": "inbox", "type": "t", "data": 1}))
+        err = json.loads(svc.recv_frame()[1])
+        assert (err["op"], err["id"], err["code"]) == ("error", 5, "overloaded"), err
+    finally:
+        slow.clear()
+        t.join()
+    # The reader catches up: publishing is accepted again.
+    deadline = time.time() + 20
+    while True:
+        r = requests.post(srv.base + "/api/publish", json={"topic": "inbox", "type": "t", "data": "after"},
+                          headers={"Authorization": "Bearer " + API_KEY})
+        if r.status_code == 202:
+            break
+        assert r.status_code == 429 and time.time() < deadline, r.text
+        # drain what is there so the backlog drops
+        reader.sock.settimeout(0.2)
+        try:
+            reader.buf += reader.sock.recv(1 << 20)
+        except OSError:
+            pass
+    last = r.json()["results"][0]["seq"]
+    reader.sock.settimeout(5)
+    seqs = []
+    while not seqs or seqs[-1] < last:
+        op, p = reader.recv_frame()
+        assert op == 1, (op, p[:50])
+        seqs += [e["seq"] for e in json.loads(p)["events"]]
+    assert seqs == list(range(1, last + 1)), "the reader kept its connection and lost nothing"
+    assert last == accepted + 1
 
 
 def test_missing_and_bad_tokens_401(hub):
