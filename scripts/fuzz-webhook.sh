@@ -4,7 +4,7 @@
 # FUZZ_RUNS (default 1000000) and FUZZ_TIME (default 600 s) bound the run; extra arguments go to
 # libFuzzer.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 out=.build-fuzz/webhook
 mkdir -p "$out/corpus"
 SWIFTC=${SWIFTC:-swiftc}
