@@ -3,6 +3,7 @@
 // keys. Control characters are escaped, so a logged value can never forge a second line.
 @preconcurrency import Glibc
 import Logging
+import Locks
 import Synchronization
 
 public struct JSONLogHandler: LogHandler {
@@ -96,7 +97,7 @@ public enum LogSetup {
 }
 
 enum LogOutput {
-    static let lock = Mutex<Void>(())
+    static let lock = Locked<Void>(())
     /// One write(2) per line, under a lock, so lines from different threads never interleave.
     static func write(_ bytes: [UInt8]) {
         lock.withLock { _ in

@@ -4,6 +4,7 @@ import Crypto
 import HTTP
 import Logging
 import Reactor
+import Locks
 import Synchronization
 import WebSocket
 
@@ -27,7 +28,7 @@ public final class Server: @unchecked Sendable {
     public private(set) var boundPort: UInt16 = 0
     /// Endpoints allowed larger messages than the default (the echo endpoint for Autobahn 9.*).
     private var messageLimitOverrides: [ObjectIdentifier: Int] = [:]
-    private let overridesLock = Mutex<Void>(())
+    private let overridesLock = Locked<Void>(())
     /// Told about every HTTP response written (method, matched route, status, duration in ns),
     /// on the connection's loop; set once before `start()`.
     public var onResponse: (@Sendable (_ method: String, _ route: String, _ status: Int, _ durationNs: UInt64) -> Void)?
