@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
 
         // Swift modules
-        .target(name: "Reactor", dependencies: ["CLinux"]),
+        .target(name: "Reactor", dependencies: ["CLinux", "Locks"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "JSON"),
         .target(name: "HTTP"),
@@ -39,13 +39,14 @@ let package = Package(
         .target(name: "Conversations", dependencies: ["Store", "WhatsApp", "JSON"]),
         .target(name: "WhatsApp", dependencies: ["Crypto", "CCurl", "Resilience", "JSON"]),
         .target(name: "Observability", dependencies: [
+            "Locks",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // Server core: connections, routing glue, error envelope, the hub's WebSocket endpoint.
         .target(name: "Server", dependencies: [
-            "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto",
+            "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto", "Locks",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The layers a webhook, a reply and an ops request cross.
@@ -58,7 +59,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Ops", dependencies: [
-            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Resilience", "Observability", "Lifecycle",
+            "Server", "Reactor", "HTTP", "Hub", "JSON", "Store", "WhatsApp", "Resilience", "Observability", "Lifecycle", "Locks",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

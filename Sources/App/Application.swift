@@ -153,7 +153,10 @@ public final class Application: @unchecked Sendable {
         group.add(healthMonitor)
         if let alertForwarder { group.add(alertForwarder) }
         group.add(alertMonitor)
-        group.add(ClosureService("http-listener", start: { server.startAccepting() }, stop: { server.shutdown() }))
+        // What the services published while starting (the first health report) becomes history
+        // before the first client can subscribe, so no client receives it as a live event.
+        let hub = self.hub
+        group.add(ClosureService("http-listener", start: { hub.flushAll(); server.startAccepting() }, stop: { server.shutdown() }))
         return group
     }
 

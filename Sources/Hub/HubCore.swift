@@ -111,6 +111,18 @@ public final class HubCore: Sendable {
         }
     }
 
+    /// Sends every topic's pending events now. Start-up calls it before the first client is
+    /// accepted: what the server published while starting (the first health report) is then
+    /// history a client may ask for with `since`, never a "live" event that reaches whoever
+    /// happens to subscribe before the batching window closes.
+    public func flushAll(to sink: some FrameSink) {
+        for s in shards {
+            s.withLock { topics in
+                for state in topics.values { flushLocked(state, to: sink) }
+            }
+        }
+    }
+
     private func flushLocked(_ state: TopicState, to sink: some FrameSink) {
         guard let batch = state.pending.takeFrame() else { return }
         state.flushedSeq = batch.lastSeq

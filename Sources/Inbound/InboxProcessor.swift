@@ -8,7 +8,6 @@
 // One worker thread processes rows in arrival order, which keeps every conversation's updates in
 // order; the store has a single writer anyway, so parallel workers would only add contention.
 import Conversations
-import Foundation
 import Hub
 import JSON
 import Lifecycle
@@ -21,7 +20,7 @@ import WhatsApp
 
 public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     public let serviceName = "inbox-processor"
-    // Mutable state is guarded by `condition`; the worker thread owns everything else.
+    // Fixed after init except `onDeadLetter` (set before `start()`); the worker thread owns the rest.
     private let store: any InboxStore
     private let hub: any EventPublisher
     private let maxAttempts: Int
@@ -29,12 +28,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     private let metrics: SwitchboardMetrics?
     /// Called after a row moved to the dead-letter table (set once, before `start()`).
     public var onDeadLetter: (@Sendable () -> Void)?
-    private let condition = NSCondition()
-    private var pendingNotify = false
-    private var stopped = false
-    private var thread: Thread?
-    private let done = NSCondition()
-    private var finished = false
+    private let worker = WorkerThread(name: "inbox-worker")
     /// Rows claimed per store round trip. Small, because applying runs on the store's writer
     /// (one thread for SQLite) and webhook appends (each waiting for its 200) queue behind it.
     static let batchSize = 32
@@ -60,51 +54,27 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         if let n = try? StoreWait.result({ store.resetProcessing(nowMs: now, completion: $0) }), n > 0 {
             logger.info("inbox rows resumed after restart", metadata: ["inbox.resumed": "\(n)"])
         }
-        let t = Thread { [self] in run() }
-        t.name = "inbox-worker"
-        thread = t
-        t.start()
+        worker.start { [self] w in run(w) }
     }
 
     /// A new row was committed (or a dead letter replayed): wake the worker.
     func notify() {
-        condition.lock()
-        pendingNotify = true
-        condition.signal()
-        condition.unlock()
+        worker.wake()
     }
 
+    /// Lets the batch in hand finish (its rows commit or stay claimed for the next start), then
+    /// waits for the thread.
     public func stop() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-        done.lock()
-        while !finished && thread != nil { _ = done.wait(until: Date().addingTimeInterval(5)) ; break }
-        done.unlock()
+        worker.stop()
     }
 
-    private func run() {
-        while true {
-            condition.lock()
-            if stopped { condition.unlock(); break }
-            pendingNotify = false
-            condition.unlock()
-
-            let processed = processBatch()
-            if processed == 0 {
-                condition.lock()
-                if !pendingNotify && !stopped {
-                    // Retries come due without a notification: look again within a second.
-                    _ = condition.wait(until: Date().addingTimeInterval(1))
-                }
-                condition.unlock()
-            }
+    /// Batches back to back while there is work; when a claim comes back empty, sleeps until a
+    /// webhook is committed (`notify`) or a second passed (retries come due without a notify).
+    private func run(_ w: WorkerThread) {
+        var idle = false
+        while w.sleep(seconds: idle ? 1 : 0) {
+            idle = processBatch() == 0
         }
-        done.lock()
-        finished = true
-        done.signal()
-        done.unlock()
     }
 
     /// Claims, applies and publishes one batch; returns how many rows it handled.

@@ -1,6 +1,7 @@
 // Where parts that are built elsewhere report their state for health and alerts without the
 // health monitor calling them: the outbound sender pushes its breaker state, its last Graph
 // success and its last Graph failure here; the monitor and the alert rules read a snapshot.
+import Locks
 import Synchronization
 
 /// What the WhatsApp sender last told us. `breakerState` uses Resilience's names:
@@ -28,7 +29,7 @@ public struct WhatsAppHealthSnapshot: Sendable, Equatable {
 }
 
 public final class HealthSources: Sendable {
-    private let whatsapp = Mutex<WhatsAppHealthSnapshot?>(nil)
+    private let whatsapp = Locked<WhatsAppHealthSnapshot?>(nil)
 
     public init() {}
 

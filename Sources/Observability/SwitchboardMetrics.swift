@@ -42,6 +42,7 @@
 //   switchboard_log_batch_entries_total                         counter (browser log lines)
 import CoreMetrics
 import Metrics
+import Locks
 import Synchronization
 
 public final class SwitchboardMetrics: Sendable {
@@ -81,11 +82,11 @@ public final class SwitchboardMetrics: Sendable {
 
     /// Counters that mirror totals kept elsewhere (hub atomics, writer stats): the last value
     /// seen, so each sample adds only the difference.
-    private let mirrored = Mutex<[String: (counter: Counter, last: Int)]>([:])
+    private let mirrored = Locked<[String: (counter: Counter, last: Int)]>([:])
     /// Labelled metrics created on first use and kept (their label sets are small and fixed).
-    private let labelled = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
-    private let gauges = Mutex<[String: Gauge]>([:])
+    private let labelled = Locked<[String: Counter]>([:])
+    private let timers = Locked<[String: Timer]>([:])
+    private let gauges = Locked<[String: Gauge]>([:])
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -166,7 +167,7 @@ public final class SwitchboardMetrics: Sendable {
         let route: String
         let status: Int
     }
-    private let httpPairs = Mutex<[HTTPMetricKey: (Counter, Timer)]>([:])
+    private let httpPairs = Locked<[HTTPMetricKey: (Counter, Timer)]>([:])
 
     public func webhookRejected(_ reason: String) -> Counter {
         counter("switchboard_webhooks_rejected_total", [("reason", reason)])

@@ -8,6 +8,7 @@ import Logging
 import Observability
 import Reactor
 import Resilience
+import Locks
 import Synchronization
 
 public final class BrowserLogRoutes: Sendable {
@@ -15,7 +16,7 @@ public final class BrowserLogRoutes: Sendable {
     let metrics: SwitchboardMetrics
     let ratePerSecond: Double
     let burst: Double
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let buckets = Locked<[String: TokenBucket]>([:])
     /// Client IPs remembered at once; past this, full buckets (idle clients) are forgotten.
     static let maxTrackedClients = 10_000
 

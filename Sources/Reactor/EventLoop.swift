@@ -2,6 +2,7 @@
 // eventfd, and end-of-turn hooks (used to flush batched output once per turn).
 @preconcurrency import Glibc
 import CLinux
+import Locks
 import Synchronization
 
 /// Something registered for readiness events on one file descriptor.
@@ -14,7 +15,7 @@ public protocol EventHandler: AnyObject {
 
 public final class EventLoop: @unchecked Sendable {
     // Loop-confined state (handlers, timers, hooks, the drained half of the inbox) is touched
-    // only on the loop's thread; the cross-thread queue is guarded by a Mutex, its count and the
+    // only on the loop's thread; the cross-thread queue is guarded by a lock, its count and the
     // flags are atomics, and "which loop am I on" is thread-local. Hence @unchecked Sendable.
     public let index: Int
     private let epfd: Int32
@@ -23,7 +24,7 @@ public final class EventLoop: @unchecked Sendable {
     private var generation: UInt32 = 0
     private var timers = TimerHeap()
     private var endOfTurn: [() -> Void] = []
-    private let inbox = Mutex<[@Sendable () -> Void]>([])
+    private let inbox = Locked<[@Sendable () -> Void]>([])
     /// The loop's half of the inbox's double buffer: swapped with the queue under the lock, run
     /// outside it, emptied keeping its capacity, so a busy inbox allocates nothing per turn.
     private var draining: [@Sendable () -> Void] = []

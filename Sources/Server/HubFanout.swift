@@ -48,6 +48,11 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         core.flush(topic, to: LoopSink(fanout: self))
     }
 
+    /// Sends what is pending on every topic now (see `HubCore.flushAll`).
+    public func flushAll() {
+        core.flushAll(to: LoopSink(fanout: self))
+    }
+
     private func homeLoop(_ topic: String) -> EventLoop {
         var h: UInt32 = 5381
         for b in topic.utf8 { h = (h &* 33) ^ UInt32(b) }

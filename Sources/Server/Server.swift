@@ -4,6 +4,7 @@ import Crypto
 import HTTP
 import Logging
 import Reactor
+import Locks
 import Synchronization
 import WebSocket
 
@@ -26,8 +27,7 @@ public final class Server: @unchecked Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     public private(set) var boundPort: UInt16 = 0
     /// Endpoints allowed larger messages than the default (the echo endpoint for Autobahn 9.*).
-    private var messageLimitOverrides: [ObjectIdentifier: Int] = [:]
-    private let overridesLock = Mutex<Void>(())
+    private let messageLimitOverrides = Locked<[ObjectIdentifier: Int]>([:])
     /// Told about every HTTP response written (method, matched route, status, duration in ns),
     /// on the connection's loop; set once before `start()`.
     public var onResponse: (@Sendable (_ method: String, _ route: String, _ status: Int, _ durationNs: UInt64) -> Void)?
@@ -169,11 +169,11 @@ public final class Server: @unchecked Sendable {
     // MARK: WebSocket limits
 
     public func setMessageLimit(_ bytes: Int, for endpoint: WebSocketEndpoint) {
-        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] = bytes }
+        messageLimitOverrides.withLock { $0[ObjectIdentifier(endpoint)] = bytes }
     }
 
     func wsMaxMessage(for endpoint: WebSocketEndpoint) -> Int {
-        overridesLock.withLock { _ in messageLimitOverrides[ObjectIdentifier(endpoint)] } ?? settings.wsMaxMessageBytes
+        messageLimitOverrides.withLock { $0[ObjectIdentifier(endpoint)] } ?? settings.wsMaxMessageBytes
     }
 
     // MARK: lifecycle

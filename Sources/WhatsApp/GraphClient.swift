@@ -13,10 +13,17 @@ import Resilience
 /// queue in arrival order. Connections stay in the multi handle's cache between requests, so a
 /// steady stream of sends reuses them (HTTP/1.1 keep-alive, or HTTP/2 multiplexing over TLS).
 ///
+/// At most `maxPending` calls are outstanding (queued or in flight) at once; mark-as-read calls,
+/// which callers fire and forget, may hold only half of that, so a flood of read receipts never
+/// leaves a send without room (a refused send would count against the sender's breaker). A call beyond either bound
+/// completes at once, on the caller's thread, with `.transport("client_queue_full: …")`
+/// (transient) and nothing allocated; callers can read `pendingCount` to refuse earlier.
+///
 /// Completions run on the curl thread: keep them short (hand the result to your own queue), and
 /// never call `shutdown()` from one.
 public final class GraphClient: @unchecked Sendable {
-    // @unchecked Sendable: `pending`, `accepting` and `finished` are only touched under `lock`;
+    // @unchecked Sendable: `pending`, the outstanding counts, `accepting` and `finished` are only
+    // touched under `lock`;
     // `multi` is used by the curl thread, except for `curl_multi_wakeup`, which libcurl allows
     // from any thread and which is only called while `accepting` holds (see `shutdown`).
 
@@ -26,11 +33,19 @@ public final class GraphClient: @unchecked Sendable {
     private let connectTimeoutMs: Int
     private let totalTimeoutMs: Int
     private let maxConcurrent: Int
+    /// The most calls outstanding (queued or in flight) at once.
+    public let maxPending: Int
+    /// The most mark-as-read calls outstanding at once: half of `maxPending`.
+    public let maxPendingMarkReads: Int
+    private let queueFullFailure: SendFailure
+    private let markReadsFullFailure: SendFailure
 
     private let multi: UnsafeMutableRawPointer?
     private let lock = NSCondition()
     private var pending: [GraphCall] = []
     private var pendingHead = 0
+    private var outstanding = 0
+    private var outstandingMarkReads = 0
     private var accepting = true
     private var finished = false
 
@@ -43,7 +58,8 @@ public final class GraphClient: @unchecked Sendable {
 
     public init(
         baseURL: String = "https://graph.facebook.com", apiVersion: String = "v21.0", accessToken: String,
-        connectTimeoutMs: Int = 5000, totalTimeoutMs: Int = 15000, maxConcurrent: Int = 64
+        connectTimeoutMs: Int = 5000, totalTimeoutMs: Int = 15000, maxConcurrent: Int = 64,
+        maxPending: Int = 4096
     ) {
         GraphClient.globalInit()
         var base = baseURL
@@ -54,6 +70,12 @@ public final class GraphClient: @unchecked Sendable {
         self.connectTimeoutMs = max(1, connectTimeoutMs)
         self.totalTimeoutMs = max(1, totalTimeoutMs)
         self.maxConcurrent = max(1, maxConcurrent)
+        self.maxPending = max(1, maxPending)
+        self.maxPendingMarkReads = max(1, self.maxPending / 2)
+        // Built once here, so that refusing a call allocates nothing.
+        queueFullFailure = .transport("client_queue_full: \(self.maxPending) Graph calls already outstanding")
+        markReadsFullFailure = .transport(
+            "client_queue_full: \(maxPendingMarkReads) mark-as-read calls already outstanding (the rest is kept for sends)")
         self.multi = curl_multi_init()
         if let multi {
             // Keep as many idle connections as we run transfers, so bursts reuse them.
@@ -70,6 +92,7 @@ public final class GraphClient: @unchecked Sendable {
         phoneNumberID: String, body: [UInt8], correlationID: String,
         completion: @escaping @Sendable (GraphResult) -> Void
     ) {
+        guard admit(.send, completion: completion) else { return }
         enqueue(phoneNumberID: phoneNumberID, body: body, correlationID: correlationID, kind: .send, completion: completion)
     }
 
@@ -78,13 +101,21 @@ public final class GraphClient: @unchecked Sendable {
         phoneNumberID: String, wamid: String, correlationID: String,
         completion: @escaping @Sendable (GraphResult) -> Void
     ) {
+        let kind = GraphCallKind.markRead(wamid: wamid)
+        guard admit(kind, completion: completion) else { return }
         let body = JSONWriter.encode(.object([
             ("messaging_product", .string("whatsapp")),
             ("status", .string("read")),
             ("message_id", .string(wamid)),
         ]))
-        enqueue(phoneNumberID: phoneNumberID, body: body, correlationID: correlationID,
-                kind: .markRead(wamid: wamid), completion: completion)
+        enqueue(phoneNumberID: phoneNumberID, body: body, correlationID: correlationID, kind: kind, completion: completion)
+    }
+
+    /// Calls made and not yet completed (queued or in flight), from any thread.
+    public var pendingCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return outstanding
     }
 
     /// Stops the client: queued and in-flight calls complete with `.transport("client_shutdown…")`
@@ -127,6 +158,45 @@ public final class GraphClient: @unchecked Sendable {
         s.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } ? "" : s
     }
 
+    /// Takes a slot for one call, or completes it at once when the client is stopped or full.
+    /// Runs before anything is built for the call, so a refusal allocates nothing.
+    private func admit(_ kind: GraphCallKind, completion: @Sendable (GraphResult) -> Void) -> Bool {
+        let isMarkRead = kind.isMarkRead
+        lock.lock()
+        let refusal: SendFailure?
+        if !accepting || multi == nil {
+            refusal = GraphClient.shutdownFailure
+        } else if outstanding >= maxPending {
+            refusal = queueFullFailure
+        } else if isMarkRead && outstandingMarkReads >= maxPendingMarkReads {
+            refusal = markReadsFullFailure
+        } else {
+            refusal = nil
+            outstanding += 1
+            if isMarkRead { outstandingMarkReads += 1 }
+        }
+        lock.unlock()
+        guard let refusal else { return true }
+        completion(.failure(refusal, latencyMs: 0, rawBody: nil))
+        return false
+    }
+
+    /// Gives an admitted call's slot back; under `lock`.
+    private func releaseSlot(_ kind: GraphCallKind) {
+        outstanding -= 1
+        if kind.isMarkRead { outstandingMarkReads -= 1 }
+    }
+
+    /// Every admitted call ends here, exactly once: the slot is freed before the completion runs,
+    /// so a completion that makes the next call finds room.
+    private func complete(_ call: GraphCall, _ result: GraphResult) {
+        lock.lock()
+        releaseSlot(call.kind)
+        lock.unlock()
+        call.completion(result)
+    }
+
+    /// Queues an admitted call for the curl thread.
     private func enqueue(
         phoneNumberID: String, body: [UInt8], correlationID: String, kind: GraphCallKind,
         completion: @escaping @Sendable (GraphResult) -> Void
@@ -143,8 +213,9 @@ public final class GraphClient: @unchecked Sendable {
             kind: kind, startedAt: .now, completion: completion)
         lock.lock()
         guard accepting, let multi else {
+            // Shut down since `admit`.
             lock.unlock()
-            completion(.failure(GraphClient.shutdownFailure, latencyMs: 0, rawBody: nil))
+            complete(call, .failure(GraphClient.shutdownFailure, latencyMs: 0, rawBody: nil))
             return
         }
         pending.append(call)
@@ -165,12 +236,12 @@ public final class GraphClient: @unchecked Sendable {
                 if stopping { break }
                 for call in calls {
                     guard let transfer = CurlTransfer(call: call, connectTimeoutMs: connectTimeoutMs, totalTimeoutMs: totalTimeoutMs) else {
-                        call.completion(.failure(GraphClient.setupFailure, latencyMs: call.latencyMs(), rawBody: nil))
+                        complete(call, .failure(GraphClient.setupFailure, latencyMs: call.latencyMs(), rawBody: nil))
                         continue
                     }
                     if curl_multi_add_handle(multi, transfer.easy) != CURLM_OK {
                         transfer.release()
-                        call.completion(.failure(GraphClient.setupFailure, latencyMs: call.latencyMs(), rawBody: nil))
+                        complete(call, .failure(GraphClient.setupFailure, latencyMs: call.latencyMs(), rawBody: nil))
                         continue
                     }
                     active[transfer.easy] = transfer
@@ -184,7 +255,7 @@ public final class GraphClient: @unchecked Sendable {
                     let result = transfer.result(code: code)
                     _ = curl_multi_remove_handle(multi, handle)
                     transfer.release()
-                    transfer.call.completion(result)
+                    complete(transfer.call, result)
                 }
                 // Sleeps until a socket is ready, a libcurl timer is due, or a wakeup; the 1 s cap
                 // is only a backstop.
@@ -195,7 +266,7 @@ public final class GraphClient: @unchecked Sendable {
         for (handle, transfer) in active {
             if let multi { _ = curl_multi_remove_handle(multi, handle) }
             transfer.release()
-            transfer.call.completion(.failure(GraphClient.shutdownFailure, latencyMs: transfer.call.latencyMs(), rawBody: nil))
+            complete(transfer.call, .failure(GraphClient.shutdownFailure, latencyMs: transfer.call.latencyMs(), rawBody: nil))
         }
         lock.lock()
         accepting = false
@@ -204,7 +275,7 @@ public final class GraphClient: @unchecked Sendable {
         pendingHead = 0
         lock.unlock()
         for call in leftovers {
-            call.completion(.failure(GraphClient.shutdownFailure, latencyMs: call.latencyMs(), rawBody: nil))
+            complete(call, .failure(GraphClient.shutdownFailure, latencyMs: call.latencyMs(), rawBody: nil))
         }
         if let multi { _ = curl_multi_cleanup(multi) }
         lock.lock()

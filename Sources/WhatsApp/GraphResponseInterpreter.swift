@@ -9,6 +9,11 @@ enum GraphCallKind: Sendable, Equatable {
     case send
     /// POST /messages with `status: read`: success is `{"success":true}`.
     case markRead(wamid: String)
+
+    var isMarkRead: Bool {
+        if case .markRead = self { return true }
+        return false
+    }
 }
 
 enum GraphResponseInterpreter {

@@ -22,7 +22,8 @@ public struct InboundMessage: Sendable, Equatable {
     public var displayPhoneNumber: String?
     /// The matching entry of `value.contacts[]`, found by wa_id or user id.
     public var contact: Contact?
-    /// The message object re-encoded (sorted keys), for storage; not the wire bytes.
+    /// The message object in StorageJSON's form (sorted keys, numbers as written), for storage;
+    /// not the wire bytes.
     public var rawJSON: String
 
     public init(

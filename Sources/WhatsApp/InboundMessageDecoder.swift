@@ -1,8 +1,9 @@
 // Decodes one element of `value.messages[]` and its type-specific object into MessageContent.
 // A message whose type is unknown, or whose type object is missing, becomes `.unsupported`.
+import JSON
 
 extension DecodeRun {
-    mutating func inboundMessage(_ value: Any?, in change: MessagesChange, path: String) -> InboundMessage? {
+    mutating func inboundMessage(_ value: JSONValue?, in change: MessagesChange, path: String) -> InboundMessage? {
         guard let object = JSONFields.object(value) else {
             warn(path, "not an object, skipped")
             return nil
@@ -25,15 +26,15 @@ extension DecodeRun {
             type: type,
             content: content(type: type, object, errors: errors, path: path),
             context: Self.context(object["context"]),
-            referralJSON: object["referral"].flatMap(JSONFields.encode),
+            referralJSON: object["referral"].map(StorageJSON.string),
             errors: errors,
             phoneNumberID: change.phoneNumberID,
             displayPhoneNumber: change.displayPhoneNumber,
             contact: contact,
-            rawJSON: JSONFields.encode(object) ?? "{}")
+            rawJSON: StorageJSON.string(.object(object.members)))
     }
 
-    static func context(_ value: Any?) -> MessageContext? {
+    static func context(_ value: JSONValue?) -> MessageContext? {
         guard let object = JSONFields.object(value) else { return nil }
         return MessageContext(
             messageID: JSONFields.string(object["id"]),
@@ -49,7 +50,7 @@ extension DecodeRun {
                 warn("\(path).contacts", "missing, shown as unsupported")
                 return unsupported
             }
-            return .contacts(count: cards.count, rawJSON: JSONFields.encode(cards) ?? "[]")
+            return .contacts(count: cards.count, rawJSON: StorageJSON.string(.array(cards)))
         }
         if type == "unknown" { return unsupported }
         if type == "unsupported" {
@@ -122,7 +123,7 @@ extension DecodeRun {
     /// `nfm_reply`); an unknown sub-type still keeps its type and whatever id/title it has.
     static func interactive(_ body: JSONObject) -> InteractiveReply {
         let type = JSONFields.string(body["type"]) ?? "unknown"
-        let reply = JSONFields.object(body[type]) ?? [:]
+        let reply = JSONFields.object(body[type]) ?? JSONObject(members: [])
         return InteractiveReply(
             type: type,
             id: JSONFields.string(reply["id"]),

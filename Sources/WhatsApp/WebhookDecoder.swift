@@ -1,25 +1,17 @@
 // Turns a webhook POST body into a WebhookPayload: walks every entry[] and changes[], and for
 // `messages` changes every contacts[], messages[], statuses[] and errors[]. Fails only when the
 // body is not a JSON object; everything else decodes what it can and leaves warnings.
-import Foundation
+import JSON
 
 public enum WebhookDecoder {
-    /// Meta's payloads nest about ten levels; far deeper input is refused as hostile.
+    /// Meta's payloads nest about ten levels; far deeper input is refused as hostile. The parser
+    /// stops at this depth, so a body like "[[[[…" never runs its recursion deep.
     public static let maxNestingDepth = 64
     /// The `object` value of WhatsApp Business webhooks.
     public static let expectedObject = "whatsapp_business_account"
 
     public static func decode(_ body: [UInt8]) throws -> WebhookPayload {
-        guard !NestingDepth.exceeds(body, limit: maxNestingDepth) else {
-            throw WebhookDecodeError.tooDeep("nesting deeper than \(maxNestingDepth)")
-        }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
-        } catch {
-            throw WebhookDecodeError.invalidJSON("body is not valid JSON")
-        }
-        guard let root = JSONFields.object(parsed) else {
+        guard let root = JSONFields.object(try parse(body)) else {
             throw WebhookDecodeError.notAnObject("top-level JSON value is not an object")
         }
         var run = DecodeRun()
@@ -34,6 +26,29 @@ public enum WebhookDecoder {
         let changes = run.entries(root["entry"])
         return WebhookPayload(object: object, changes: changes, warnings: run.warnings)
     }
+
+    /// Strict RFC 8259 parsing (well-formed UTF-8, no lone surrogates, no trailing commas). A
+    /// leading UTF-8 byte order mark is skipped, as RFC 8259 §8.1 allows and as the decoder did
+    /// before it used the JSON module.
+    static func parse(_ body: [UInt8]) throws(WebhookDecodeError) -> JSONValue {
+        let bomLength = body.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        // withUnsafeBytes cannot forward a typed throw, so the outcome comes out as a Result.
+        let result: Result<JSONValue, JSONError> = body.withUnsafeBytes { raw in
+            do throws(JSONError) {
+                return .success(try JSONParser.parse(UnsafeRawBufferPointer(rebasing: raw[bomLength...]), maxDepth: maxNestingDepth))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error) where error.code == "too_deep":
+            throw .tooDeep("nesting deeper than \(maxNestingDepth)")
+        case .failure(let error):
+            throw .invalidJSON("body is not valid JSON: \(error.message)")
+        }
+    }
 }
 
 /// The state of one decode: the warnings collected along the way.
@@ -44,7 +59,7 @@ struct DecodeRun {
         warnings.append("\(path): \(problem)")
     }
 
-    mutating func entries(_ value: Any?) -> [WebhookChange] {
+    mutating func entries(_ value: JSONValue?) -> [WebhookChange] {
         guard let entries = JSONFields.array(value) else {
             warn("entry", "missing or not an array")
             return []
@@ -70,7 +85,7 @@ struct DecodeRun {
         return changes
     }
 
-    mutating func change(_ value: Any?, accountID: String?, path: String) -> WebhookChange? {
+    mutating func change(_ value: JSONValue?, accountID: String?, path: String) -> WebhookChange? {
         guard let change = JSONFields.object(value) else {
             warn(path, "not an object, skipped")
             return nil
@@ -80,7 +95,7 @@ struct DecodeRun {
             return nil
         }
         guard field == "messages" else {
-            return .otherField(field: field, valueJSON: JSONFields.encode(change["value"]) ?? "null")
+            return .otherField(field: field, valueJSON: change["value"].map(StorageJSON.string) ?? "null")
         }
         guard let value = JSONFields.object(change["value"]) else {
             warn("\(path).value", "missing or not an object, skipped")
@@ -120,7 +135,7 @@ struct DecodeRun {
 
     /// An optional array: absent is normal (most changes carry only some lists), any other type
     /// is noted.
-    mutating func list(_ value: Any?, _ path: String) -> [Any] {
+    mutating func list(_ value: JSONValue?, _ path: String) -> [JSONValue] {
         guard let value else { return [] }
         guard let array = JSONFields.array(value) else {
             warn(path, "not an array, ignored")
@@ -136,7 +151,7 @@ struct DecodeRun {
             userID: JSONFields.string(object["user_id"]))
     }
 
-    mutating func statusUpdate(_ value: Any?, phoneNumberID: String?, path: String) -> StatusUpdate? {
+    mutating func statusUpdate(_ value: JSONValue?, phoneNumberID: String?, path: String) -> StatusUpdate? {
         guard let object = JSONFields.object(value) else {
             warn(path, "not an object, skipped")
             return nil
@@ -153,14 +168,14 @@ struct DecodeRun {
             id: id, status: status,
             timestamp: timestamp(object["timestamp"], path: "\(path).timestamp"),
             recipientID: JSONFields.string(object["recipient_id"]) ?? JSONFields.string(object["recipient_user_id"]),
-            conversationJSON: object["conversation"].flatMap(JSONFields.encode),
-            pricingJSON: object["pricing"].flatMap(JSONFields.encode),
+            conversationJSON: object["conversation"].map(StorageJSON.string),
+            pricingJSON: object["pricing"].map(StorageJSON.string),
             errors: errors(object["errors"], path: "\(path).errors"),
             phoneNumberID: phoneNumberID,
             callbackData: JSONFields.string(object["biz_opaque_callback_data"]))
     }
 
-    mutating func errors(_ value: Any?, path: String) -> [WhatsAppError] {
+    mutating func errors(_ value: JSONValue?, path: String) -> [WhatsAppError] {
         var result: [WhatsAppError] = []
         for (i, element) in list(value, path).enumerated() {
             guard let object = JSONFields.object(element) else {
@@ -178,7 +193,7 @@ struct DecodeRun {
     }
 
     /// Meta sends Unix seconds as a string; 0 stands for "unknown" so ordering still works.
-    mutating func timestamp(_ value: Any?, path: String) -> Int64 {
+    mutating func timestamp(_ value: JSONValue?, path: String) -> Int64 {
         if let seconds = JSONFields.int64(value) { return seconds }
         warn(path, value == nil ? "missing, using 0" : "not an integer, using 0")
         return 0

@@ -50,6 +50,20 @@ final class HubCoreTests: XCTestCase {
         XCTAssertTrue(sink.payload(0).contains(#""ts":1000005"#), sink.payload(0))
     }
 
+    func testFlushAllMakesEverythingPendingHistoryNotLive() {
+        let core = HubCore.testing(clock)
+        core.publish("system.health", "health.changed", to: sink)  // published while starting
+        core.publish("other", "x", to: sink)
+        core.flushAll(to: sink)
+        XCTAssertEqual(Set(sink.frames.map(\.topic)), ["system.health", "other"])
+        // A client that subscribes afterwards starts after it (nothing of it reaches it live)...
+        let plan = core.plan(patterns: [TopicPattern("system.health")!], since: [:], replayBudget: 1 << 20)
+        XCTAssertEqual(plan.ack.first?.seq, 1)
+        // ...and flushing again sends nothing twice.
+        core.flushAll(to: sink)
+        XCTAssertEqual(sink.frames.count, 2)
+    }
+
     func testSubscribeWithoutSinceStartsAtTheLastFlushedSeq() {
         let core = HubCore.testing(clock)
         core.publish("t", "1", to: sink)

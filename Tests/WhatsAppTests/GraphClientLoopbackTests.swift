@@ -20,6 +20,13 @@ final class ResultBox: @unchecked Sendable {
         semaphore.signal()
     }
 
+    /// The results so far, without waiting.
+    var received: [GraphResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
+
     /// Waits for `count` results; fails the test on timeout.
     func wait(count: Int = 1, timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line) -> [GraphResult] {
         let deadline = DispatchTime.now() + timeout

@@ -8,7 +8,8 @@ import Foundation
 /// Behaviour per phone number id (`/v21.0/<id>/messages`):
 /// `ok` 200 with a fresh wamid (or `{"success":true}` for a read receipt), `nomsg` 200 without
 /// messages, `e131047` 400 with a Graph error body, `e500` 500 with a non-JSON body, `slow`
-/// answers 200 after `slowDelay`, `drop` closes the connection without answering.
+/// answers 200 after `slowDelay`, `drop` closes the connection without answering, `hang` reads
+/// the request and never answers (the connection stays open until `stop()`).
 final class LoopbackGraphServer: @unchecked Sendable {
     // @unchecked: mutable state is guarded by `lock`; sockets are owned by their threads.
     struct Request: Sendable {
@@ -112,6 +113,10 @@ final class LoopbackGraphServer: @unchecked Sendable {
             case "slow":
                 Thread.sleep(forTimeInterval: slowDelay)
                 guard respond(fd, status: "200 OK", body: #"{"messages":[{"id":"wamid.SLOW"}]}"#) else { return }
+            case "hang":
+                // Blocks until the client goes away or stop() shuts the socket down.
+                while readMore(fd, &buffer) {}
+                return
             default: // "drop" and anything unknown
                 return
             }
