@@ -166,7 +166,10 @@ def new_type_message(wa_id, type_="poll", body=None, **kw):
 def status(wamid, status_, recipient_id, *, timestamp=None, errors=None, conversation=True) -> dict:
     st = {"id": wamid, "status": status_, "timestamp": _ts(timestamp), "recipient_id": recipient_id}
     if conversation and status_ in ("sent", "delivered"):
-        st["conversation"] = {"id": "CONV" + recipient_id, "expiration_timestamp": _ts(None),
+        # The 24-hour service window counts from the status itself, as Meta's does. (It used the
+        # wall clock, so two plans with one seed differed whenever a second ticked between them.)
+        expires = int(st["timestamp"]) + 24 * 3600
+        st["conversation"] = {"id": "CONV" + recipient_id, "expiration_timestamp": str(expires),
                               "origin": {"type": "service"}}
         st["pricing"] = {"billable": True, "pricing_model": "CBP", "category": "service"}
     if status_ == "failed":

@@ -300,3 +300,15 @@ def test_simulator_posts_signed_bodies_keeps_alive_and_writes_ledger(tmp_path):
     assert all(set(l) == {"delivery", "duplicate", "kind", "wamids", "statuses"} for l in lines)
     d = summary.as_dict()
     assert d["latency_ms"]["max"] >= d["latency_ms"]["p99"] >= d["latency_ms"]["p50"] > 0
+
+
+def test_status_payload_does_not_depend_on_the_wall_clock(monkeypatch):
+    """Regression: the conversation's expiration_timestamp came from time.time(), so two plans
+    with one seed differed whenever a second ticked between them (a flaky determinism test)."""
+    import switchboard_sim.payloads as p
+    monkeypatch.setattr(p.time, "time", lambda: 1_000_000_000.0)
+    a = p.status("wamid.X", "sent", "15551230027", timestamp=1700000000)
+    monkeypatch.setattr(p.time, "time", lambda: 2_000_000_000.0)
+    b = p.status("wamid.X", "sent", "15551230027", timestamp=1700000000)
+    assert a == b
+    assert a["conversation"]["expiration_timestamp"] == str(1700000000 + 24 * 3600)
