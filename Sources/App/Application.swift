@@ -164,7 +164,7 @@ public final class Application: @unchecked Sendable {
         try server.bind()
         try services.startAll()
         logger.info("switchboard listening", metadata: [
-            "http.host": "\(config.host)", "http.port": "\(server.boundPort)",
+            "http.host": "\(config.server.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
             "services": "\(services.names.joined(separator: ","))",
         ])

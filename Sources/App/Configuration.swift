@@ -13,22 +13,10 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 }
 
 public struct Configuration: Sendable {
-    // Server
-    public var host = "127.0.0.1"
-    public var port: UInt16 = 8080
+    /// Listening, limits and timeouts of the server core (its own type, filled by the rows below).
+    public var server = ServerSettings()
     public var dataDir = "./data"
-    public var threads = 0  // 0 = number of cores
     public var echoPath: String? = nil
-    public var maxBodyBytes = 4 << 20
-    public var headerTimeoutSeconds = 10.0
-    public var bodyTimeoutSeconds = 30.0
-    public var idleTimeoutSeconds = 60.0
-    public var shutdownTimeoutSeconds = 10.0
-    public var corsOrigins: [String] = []
-    // WebSocket
-    public var wsMaxMessageBytes = 1 << 20
-    public var wsPingIntervalSeconds = 30.0
-    public var wsIdleTimeoutSeconds = 75.0
     // Hub
     public var batchWindowMs = 10
     public var batchMaxEvents = 256
@@ -59,24 +47,6 @@ public struct Configuration: Sendable {
 
     public init() {}
 
-    /// The server core's part.
-    public var server: ServerSettings {
-        var s = ServerSettings()
-        s.host = host
-        s.port = port
-        s.threads = threads
-        s.maxBodyBytes = maxBodyBytes
-        s.headerTimeoutSeconds = headerTimeoutSeconds
-        s.bodyTimeoutSeconds = bodyTimeoutSeconds
-        s.idleTimeoutSeconds = idleTimeoutSeconds
-        s.shutdownTimeoutSeconds = shutdownTimeoutSeconds
-        s.corsOrigins = corsOrigins
-        s.wsMaxMessageBytes = wsMaxMessageBytes
-        s.wsPingIntervalSeconds = wsPingIntervalSeconds
-        s.wsIdleTimeoutSeconds = wsIdleTimeoutSeconds
-        return s
-    }
-
     /// The webhook endpoint's part.
     public var webhook: WebhookSettings {
         WebhookSettings(verifyToken: waVerifyToken, appSecret: waAppSecret, maxBodyBytes: webhookMaxBodyBytes,
@@ -95,11 +65,11 @@ public struct Configuration: Sendable {
     static let settings: [Setting] = observabilitySettings + [
         Setting(env: "SWITCHBOARD_HOST", flag: "--host", help: "address to listen on (IP literal)") { c, v in
             guard isIPLiteral(v) else { return "expected an IPv4 or IPv6 address" }
-            c.host = v; return nil
+            c.server.host = v; return nil
         },
         Setting(env: "SWITCHBOARD_PORT", flag: "--port", help: "TCP port (0 = any free port)") { c, v in
             guard let p = UInt16(v) else { return "expected an integer 0-65535" }
-            c.port = p; return nil
+            c.server.port = p; return nil
         },
         Setting(env: "SWITCHBOARD_DATA_DIR", flag: "--data-dir", help: "directory for the SQLite database and generated secrets") { c, v in
             guard !v.isEmpty else { return "expected a directory path" }
@@ -107,7 +77,7 @@ public struct Configuration: Sendable {
         },
         Setting(env: "SWITCHBOARD_THREADS", flag: "--threads", help: "reactor threads (default: number of cores)") { c, v in
             guard let n = Int(v), (1...256).contains(n) else { return "expected an integer 1-256" }
-            c.threads = n; return nil
+            c.server.threads = n; return nil
         },
         Setting(env: "SWITCHBOARD_ECHO_PATH", flag: "--echo-path", help: "enable a WebSocket echo endpoint at this path (tests, Autobahn); off by default") { c, v in
             guard v.hasPrefix("/") else { return "expected a path starting with /" }
@@ -115,42 +85,42 @@ public struct Configuration: Sendable {
         },
         Setting(env: "SWITCHBOARD_MAX_BODY_BYTES", flag: nil, help: "largest HTTP request body (413 above)") { c, v in
             guard let n = Int(v), n >= 1024, n <= 1 << 30 else { return "expected an integer 1024-1073741824" }
-            c.maxBodyBytes = n; return nil
+            c.server.maxBodyBytes = n; return nil
         },
         Setting(env: "SWITCHBOARD_HEADER_TIMEOUT_S", flag: nil, help: "seconds a client has to send complete request headers") { c, v in
             guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
-            c.headerTimeoutSeconds = d; return nil
+            c.server.headerTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_BODY_TIMEOUT_S", flag: nil, help: "seconds a client has to send a request body once its headers are complete (408 and close)") { c, v in
             guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
-            c.bodyTimeoutSeconds = d; return nil
+            c.server.bodyTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_IDLE_TIMEOUT_S", flag: nil, help: "seconds an idle keep-alive HTTP connection is kept") { c, v in
             guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }
-            c.idleTimeoutSeconds = d; return nil
+            c.server.idleTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_SHUTDOWN_TIMEOUT_S", flag: nil, help: "graceful shutdown deadline in seconds") { c, v in
             guard let d = Double(v), d >= 0, d <= 600 else { return "expected seconds 0-600" }
-            c.shutdownTimeoutSeconds = d; return nil
+            c.server.shutdownTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_CORS_ORIGINS", flag: nil, help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)") { c, v in
             let list = v.split(separator: ",").map { String($0).trimmingOptionalWhitespace() }.filter { !$0.isEmpty }
             for o in list where !(o == "*" || o.hasPrefix("http://") || o.hasPrefix("https://")) {
                 return "expected http(s)://host[:port] origins or *, got '\(o)'"
             }
-            c.corsOrigins = list; return nil
+            c.server.corsOrigins = list; return nil
         },
         Setting(env: "SWITCHBOARD_WS_MAX_MESSAGE_BYTES", flag: nil, help: "largest WebSocket message accepted (1009 above)") { c, v in
             guard let n = Int(v), n >= 125, n <= 64 << 20 else { return "expected an integer 125-67108864" }
-            c.wsMaxMessageBytes = n; return nil
+            c.server.wsMaxMessageBytes = n; return nil
         },
         Setting(env: "SWITCHBOARD_WS_PING_INTERVAL_S", flag: nil, help: "seconds between server pings on a quiet WebSocket") { c, v in
             guard let d = Double(v), d > 0, d <= 3600 else { return "expected seconds > 0" }
-            c.wsPingIntervalSeconds = d; return nil
+            c.server.wsPingIntervalSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_WS_IDLE_TIMEOUT_S", flag: nil, help: "seconds without any frame from a peer before it is closed") { c, v in
             guard let d = Double(v), d > 0, d <= 86400 else { return "expected seconds > 0" }
-            c.wsIdleTimeoutSeconds = d; return nil
+            c.server.wsIdleTimeoutSeconds = d; return nil
         },
         Setting(env: "SWITCHBOARD_BATCH_WINDOW_MS", flag: nil, help: "hub batching time window in ms (0 = flush at the end of each loop turn)") { c, v in
             guard let n = Int(v), (0...10_000).contains(n) else { return "expected an integer 0-10000" }

@@ -4,8 +4,8 @@ import XCTest
 final class ConfigurationTests: XCTestCase {
     func testDefaults() throws {
         let c = try Configuration.load(environment: [:], flags: [:])
-        XCTAssertEqual(c.host, "127.0.0.1")
-        XCTAssertEqual(c.port, 8080)
+        XCTAssertEqual(c.server.host, "127.0.0.1")
+        XCTAssertEqual(c.server.port, 8080)
         XCTAssertEqual(c.dataDir, "./data")
         XCTAssertEqual(c.batchWindowMs, 10)
         XCTAssertEqual(c.batchMaxEvents, 256)
@@ -14,7 +14,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.historyMax, 1000)
         XCTAssertEqual(c.historyTTLSeconds, 600)
         XCTAssertEqual(c.inboxMaxAttempts, 5)
-        XCTAssertEqual(c.bodyTimeoutSeconds, 30)
+        XCTAssertEqual(c.server.bodyTimeoutSeconds, 30)
         XCTAssertEqual(c.server.bodyTimeoutSeconds, 30)
     }
 
@@ -25,8 +25,8 @@ final class ConfigurationTests: XCTestCase {
 
     func testFlagWinsOverVariable() throws {
         let c = try Configuration.load(environment: ["SWITCHBOARD_PORT": "9000", "SWITCHBOARD_HOST": "::1"], flags: ["--port": "9001"])
-        XCTAssertEqual(c.port, 9001)
-        XCTAssertEqual(c.host, "::1")
+        XCTAssertEqual(c.server.port, 9001)
+        XCTAssertEqual(c.server.host, "::1")
     }
 
     func testBadValuesNameTheSetting() {
@@ -56,7 +56,7 @@ final class ConfigurationTests: XCTestCase {
 
     func testCORSOriginsList() throws {
         let c = try Configuration.load(environment: ["SWITCHBOARD_CORS_ORIGINS": "http://a.example, https://b.example:8443"], flags: [:])
-        XCTAssertEqual(c.corsOrigins, ["http://a.example", "https://b.example:8443"])
+        XCTAssertEqual(c.server.corsOrigins, ["http://a.example", "https://b.example:8443"])
     }
 
     func testEverySettingIsDocumented() {
