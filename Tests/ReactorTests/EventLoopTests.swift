@@ -5,18 +5,7 @@ import Synchronization
 
 /// The loop on a real thread: cross-thread tasks, timers, end-of-turn hooks, and a real TCP
 /// connection on loopback written with writev.
-final class EventLoopTests: XCTestCase {
-    var group: EventLoopGroup!
-
-    override func setUp() {
-        group = try! EventLoopGroup(count: 1)
-        group.start()
-    }
-
-    override func tearDown() {
-        group.stopAndJoin()
-    }
-
+final class EventLoopTests: OneLoopTestCase {
     func testExecuteFromAnotherThreadRunsOnLoop() {
         let done = expectation(description: "ran")
         let loop = group.loops[0]

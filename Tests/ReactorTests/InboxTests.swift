@@ -6,19 +6,7 @@ import Synchronization
 /// The loop's cross-thread inbox: its backlog is visible to producers (`pendingTasks`), a
 /// shedding producer is refused at its limit (`tryExecute`), and the loop-thread marker is
 /// thread-local.
-final class InboxTests: XCTestCase {
-    var group: EventLoopGroup!
-    var loop: EventLoop { group.loops[0] }
-
-    override func setUp() {
-        group = try! EventLoopGroup(count: 1)
-        group.start()
-    }
-
-    override func tearDown() {
-        group.stopAndJoin()
-    }
-
+final class InboxTests: OneLoopTestCase {
     func testBacklogIsCountedAndTheLimitRefusesSheddableWork() {
         let loop = self.loop
         let release = Mutex<Bool>(false)

@@ -6,19 +6,7 @@ import Synchronization
 /// Read-side interest over a real socket pair: with reading paused, or after the peer's EOF was
 /// read, epoll must not report the peer's half-close again and again (604f184 kept EPOLLRDHUP,
 /// and EPOLLIN after EOF, in the interest set: the loop spun at 100 % of a core).
-final class ReadSideInterestTests: XCTestCase {
-    var group: EventLoopGroup!
-    var loop: EventLoop { group.loops[0] }
-
-    override func setUp() {
-        group = try! EventLoopGroup(count: 1)
-        group.start()
-    }
-
-    override func tearDown() {
-        group.stopAndJoin()
-    }
-
+final class ReadSideInterestTests: OneLoopTestCase {
     /// How many turns the loop makes while the test thread sleeps `window`: a loop with nothing
     /// to do makes a handful (the wake-ups used to ask), a spinning loop makes thousands.
     private func turnsDuring(milliseconds: Int) -> UInt64 {
