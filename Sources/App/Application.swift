@@ -1,5 +1,6 @@
 // Wiring: builds the server from the configuration, registers the routes, and runs until a
 // shutdown signal. The only place that knows every module.
+import Crypto
 import HTTP
 import Hub
 import Inbound
@@ -20,6 +21,9 @@ public final class Application: @unchecked Sendable {
     public let config: Configuration
     public let server: Server
     public let hub: HubFanout
+    /// This node's name (SWITCHBOARD_NODE_ID or generated) and its presence roster.
+    public let nodeID: String
+    public let presence: PresenceHub
     public let credentials: Credentials
     public let store: SQLiteStore
     let processor: InboxProcessor
@@ -43,6 +47,11 @@ public final class Application: @unchecked Sendable {
 
     public init(config: Configuration, logger: Logger) throws {
         self.config = config
+        let nodeID = config.cluster.nodeID ?? "node-" + SecureRandom.hexString(bytes: 4)
+        self.nodeID = nodeID
+        // Every line this node logs names it, so logs of several nodes can be merged.
+        var logger = logger
+        logger[metadataKey: "node"] = "\(nodeID)"
         self.logger = logger
         credentials = try Credentials.load(config: config)
         server = try Server(settings: config.server, logger: logger)
@@ -61,6 +70,7 @@ public final class Application: @unchecked Sendable {
         hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubFanout(settings: hs, loops: server.loops)
+        presence = PresenceHub(nodeID: nodeID, loops: server.loops)
         let dbPath = config.dataDir + "/switchboard.db"
         store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -71,6 +81,7 @@ public final class Application: @unchecked Sendable {
         healthMonitor = HealthMonitor(store: store, hub: hub, server: server, sources: healthSources, metrics: metrics,
                                       logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs,
                                       version: Self.version)
+        healthMonitor.nodeID = nodeID
         if o.alertForwarding, let url = o.alertWebhookURL {
             alertForwarder = AlertForwarder(url: url, logger: logger)
         } else {
@@ -126,7 +137,8 @@ public final class Application: @unchecked Sendable {
                   store: store, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, auth: auth, presence: presence).register(on: server)
+        PresenceRoutes(presence: presence, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },

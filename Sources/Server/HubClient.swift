@@ -5,7 +5,7 @@ import JSON
 import Reactor
 import WebSocket
 
-final class HubClient: WebSocketEndpoint, HubSubscriber {
+final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
     let engine: HubFanout
     let claims: TokenClaims
     let loop: EventLoop
@@ -14,11 +14,16 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     var skipUpTo: [String: StreamPosition] = [:]
     /// The token's access rules and the patterns this connection holds.
     private var gate: SubscriptionGate
+    /// Presence of this node (nil: presence requests are refused).
+    let presence: PresenceHub?
+    /// This connection's id in presence frames; assigned at its first presence subscription.
+    private var presenceConnectionID: String?
 
-    init(engine: HubFanout, claims: TokenClaims, loop: EventLoop) {
+    init(engine: HubFanout, claims: TokenClaims, loop: EventLoop, presence: PresenceHub? = nil) {
         self.engine = engine
         self.claims = claims
         self.loop = loop
+        self.presence = presence
         gate = SubscriptionGate(claims: claims)
     }
 
@@ -64,13 +69,18 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     func webSocketDidClose(_ peer: WebSocketPeer) {
         if let t = expiryTimer { loop.cancel(t) }
         engine.removeSubscriber(self)
+        if let presence, let conn = presenceConnectionID { presence.leaveAll(conn: conn, watcher: self) }
     }
 
     // MARK: requests
 
     private func handle(_ op: ClientOp) {
         switch op {
-        case let .subscribe(id, topics, since):
+        case let .subscribe(id, topics, since, withPresence):
+            if withPresence && presence == nil {
+                sendError(id: id, code: "bad_request", message: "presence is not available on this endpoint")
+                return
+            }
             if let refusal = gate.admit(topics) {
                 sendError(id: id, refusal)
                 return
@@ -80,9 +90,13 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
             peer?.sendText(out)
             for frame in result.replay { peer?.sendFrame(frame) }
+            if withPresence { joinPresence(topics) }
         case let .unsubscribe(id, topics):
             engine.unsubscribe(self, patterns: topics)
             gate.release(topics)
+            if let presence, let conn = presenceConnectionID {
+                for t in topics where !t.isWildcard { presence.leave(t.description, conn: conn, watcher: self) }
+            }
             var out: [UInt8] = []
             ProtocolCodec.appendAck(id: id, to: &out)
             peer?.sendText(out)
@@ -103,8 +117,37 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
             var out: [UInt8] = []
             ProtocolCodec.appendPong(id: id, to: &out)
             peer?.sendText(out)
+        case let .presence(id, topic):
+            answerPresence(id: id, topic: topic)
         }
     }
+
+    // MARK: presence
+
+    /// After the ack (and replay), so the connection's own join is the first presence frame it sees.
+    private func joinPresence(_ topics: [TopicPattern]) {
+        guard let presence else { return }
+        let conn = presenceConnectionID ?? presence.newConnectionID()
+        presenceConnectionID = conn
+        for t in topics { presence.join(t.description, sub: claims.sub, conn: conn, watcher: self) }
+    }
+
+    /// Any topic the token may read may be asked about, subscribed or not.
+    private func answerPresence(id: JSONValue?, topic: String) {
+        guard let presence else {
+            sendError(id: id, code: "bad_request", message: "presence is not available on this endpoint")
+            return
+        }
+        guard let pattern = TopicPattern(topic), claims.maySubscribe(pattern) else {
+            sendError(id: id, code: "forbidden", message: "token does not allow \(topic)")
+            return
+        }
+        var out: [UInt8] = []
+        ProtocolCodec.appendPresenceAnswer(id: id, topic: topic, members: presence.members(topic), to: &out)
+        peer?.sendText(out)
+    }
+
+    func sendPresence(_ text: [UInt8]) { peer?.sendText(text) }
 
     private func sendError(id: JSONValue?, _ refusal: ClientRefusal) {
         sendError(id: id, code: refusal.code, message: refusal.message)

@@ -11,13 +11,16 @@ public struct HubRoutes {
     /// Where POST /api/publish goes (the in-process hub today, a backplane later).
     let publisher: any EventPublisher
     let auth: Authenticator
+    /// Presence of /ws connections (nil: presence requests are refused).
+    let presence: PresenceHub?
     /// Events per POST /api/publish.
     static let maxEventsPerRequest = 1000
 
-    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator) {
+    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator, presence: PresenceHub? = nil) {
         self.fanout = fanout
         self.publisher = publisher
         self.auth = auth
+        self.presence = presence
     }
 
     public func register(on server: Server) {
@@ -37,7 +40,7 @@ public struct HubRoutes {
         case .success(let c): claims = c
         case .failure(let e): return .failure(e)
         }
-        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop))
+        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop, presence: presence))
     }
 
     /// Body `{"topic","type","data"}` or an array of those → 202 `{"results":[{"topic","seq"}]}`.
