@@ -32,6 +32,8 @@ public enum PublishOutcome: Sendable, Equatable {
     case published([Int64])
     /// Nothing was published; try again after this many seconds.
     case overloaded(retryAfterSeconds: Int)
+    /// Nothing was published: the cluster backplane is unreachable (external publishers only).
+    case unavailable
 }
 
 public protocol EventPublisher: Sendable {

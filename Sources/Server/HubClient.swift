@@ -18,6 +18,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
     let presence: PresenceHub?
     /// This connection's id in presence frames; assigned at its first presence subscription.
     private var presenceConnectionID: String?
+    /// Clustered, subscribe and publish wait for the backplane; requests that arrive meanwhile
+    /// wait here, so replies keep request order.
+    private var awaitingBackplane = false
+    private var held: [Result<ClientOp, ProtocolError>] = []
 
     init(engine: HubFanout, claims: TokenClaims, loop: EventLoop, presence: PresenceHub? = nil) {
         self.engine = engine
@@ -54,11 +58,28 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
     }
 
     func webSocket(_ peer: WebSocketPeer, didReceiveText text: [UInt8]) {
-        switch ProtocolCodec.decodeClient(text) {
+        let request = ProtocolCodec.decodeClient(text)
+        if awaitingBackplane {
+            held.append(request)
+            return
+        }
+        handle(request)
+    }
+
+    private func handle(_ request: Result<ClientOp, ProtocolError>) {
+        switch request {
         case .failure(let e):
             sendError(id: e.id, code: e.code, message: e.message)
         case .success(let op):
             handle(op)
+        }
+    }
+
+    /// The backplane answered: handle what arrived meanwhile, in order, until one waits again.
+    private func resumeAfterBackplane() {
+        awaitingBackplane = false
+        while !awaitingBackplane, !held.isEmpty {
+            handle(held.removeFirst())
         }
     }
 
@@ -85,12 +106,19 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
                 sendError(id: id, refusal)
                 return
             }
-            let result = engine.subscribe(self, patterns: topics, since: since)
-            var out: [UInt8] = []
-            ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
-            peer?.sendText(out)
-            for frame in result.replay { peer?.sendFrame(frame) }
-            if withPresence { joinPresence(topics) }
+            if let backplane = engine.backplane {
+                awaitingBackplane = true
+                let me = LoopBound(self, loop: loop)
+                let exact = topics.filter { !$0.isWildcard }.map(\.description)
+                backplane.prepareSubscribe(topics: exact, since: since) {
+                    me.execute { client in
+                        client.completeSubscribe(id: id, topics: topics, since: since, withPresence: withPresence)
+                        client.resumeAfterBackplane()
+                    }
+                }
+                return
+            }
+            completeSubscribe(id: id, topics: topics, since: since, withPresence: withPresence)
         case let .unsubscribe(id, topics):
             engine.unsubscribe(self, patterns: topics)
             gate.release(topics)
@@ -105,20 +133,47 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
                 sendError(id: id, refusal)
                 return
             }
-            guard case .published(let seqs) = engine.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
-                  let seq = seqs.first else {
-                sendError(id: id, code: "overloaded", message: "the hub is overloaded; retry later")
+            let events = [OutgoingEvent(topic: topic, type: type, data: data)]
+            if engine.backplane != nil {
+                awaitingBackplane = true
+                let me = LoopBound(self, loop: loop)
+                engine.publish(events, as: .external) { outcome in
+                    me.execute { client in
+                        client.answerPublish(id: id, topic: topic, outcome)
+                        client.resumeAfterBackplane()
+                    }
+                }
                 return
             }
-            var out: [UInt8] = []
-            ProtocolCodec.appendPublishAck(id: id, topic: topic, seq: seq, to: &out)
-            peer?.sendText(out)
+            answerPublish(id: id, topic: topic, engine.publish(events, as: .external))
         case let .ping(id):
             var out: [UInt8] = []
             ProtocolCodec.appendPong(id: id, to: &out)
             peer?.sendText(out)
         case let .presence(id, topic):
             answerPresence(id: id, topic: topic)
+        }
+    }
+
+    private func completeSubscribe(id: JSONValue?, topics: [TopicPattern], since: [String: StreamPosition], withPresence: Bool) {
+        let result = engine.subscribe(self, patterns: topics, since: since)
+        var out: [UInt8] = []
+        ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
+        peer?.sendText(out)
+        for frame in result.replay { peer?.sendFrame(frame) }
+        if withPresence { joinPresence(topics) }
+    }
+
+    private func answerPublish(id: JSONValue?, topic: String, _ outcome: PublishOutcome) {
+        switch outcome {
+        case .published(let seqs):
+            var out: [UInt8] = []
+            ProtocolCodec.appendPublishAck(id: id, topic: topic, seq: seqs.first ?? 0, to: &out)
+            peer?.sendText(out)
+        case .overloaded:
+            sendError(id: id, code: "overloaded", message: "the hub is overloaded; retry later")
+        case .unavailable:
+            sendError(id: id, code: "backplane_unavailable", message: "the cluster backplane is unreachable; retry later")
         }
     }
 
@@ -166,4 +221,6 @@ enum CloseCodes {
     static let forbidden: UInt16 = 4003
     static let slowConsumer: UInt16 = 4008
     static let serverRestarting: UInt16 = 4009
+    /// RFC 6455 "service restart": the node lost the cluster backplane; reconnect (to any node) with `since`.
+    public static let serviceRestart: UInt16 = 1012
 }

@@ -82,12 +82,32 @@ public struct HubRoutes {
         }
         let meta = EventMeta.correlation(ctx.requestID)
         for i in events.indices { events[i].meta = meta }
+        if let fanout = publisher as? HubFanout, fanout.backplane != nil {
+            // Clustered: the seqs come from the backplane, one round trip later.
+            let sink = ctx.sink
+            let sent = events
+            fanout.publish(sent, as: .external) { outcome in
+                switch Self.answer(sent, outcome) {
+                case .response(let r): sink.respond(r)
+                case .failure(let e): sink.fail(e)
+                default: break
+                }
+            }
+            return .deferred
+        }
+        return Self.answer(events, publisher.publish(events, as: .external))
+    }
+
+    static func answer(_ events: [OutgoingEvent], _ outcome: PublishOutcome) -> RouteResult {
         let seqs: [Int64]
-        switch publisher.publish(events, as: .external) {
+        switch outcome {
         case .published(let s): seqs = s
         case .overloaded(let retryAfter):
             return .failure(APIError(status: 429, code: "overloaded", message: "the hub is overloaded (subscribers are behind); retry after \(retryAfter) s",
                                      headers: [("Retry-After", "\(retryAfter)")]))
+        case .unavailable:
+            return .failure(APIError(status: 503, code: "backplane_unavailable", message: "the cluster backplane (Redis) is unreachable; retry later",
+                                     headers: [("Retry-After", "1")]))
         }
         var out: [UInt8] = Array(#"{"results":["#.utf8)
         for (i, (e, seq)) in zip(events, seqs).enumerated() {
