@@ -1,5 +1,6 @@
 // Wiring: builds the server from the configuration, registers the routes, and runs until a
 // shutdown signal. The only place that knows every module.
+import Cluster
 import Crypto
 import HTTP
 import Hub
@@ -38,6 +39,8 @@ public final class Application: @unchecked Sendable {
     let healthMonitor: HealthMonitor
     let alertMonitor: AlertMonitor
     let alertForwarder: AlertForwarder?
+    /// The Redis backplane when SWITCHBOARD_REDIS_URL is set (Application+Cluster.swift).
+    public private(set) var backplane: RedisBackplane?
     /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
     let outboundSender: OutboundSender?
     let logger: Logger
@@ -128,6 +131,8 @@ public final class Application: @unchecked Sendable {
                     metrics.graphBreakerState.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
                 })
         }
+        backplane = Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, presence: presence,
+                                       health: healthMonitor, alerts: alertMonitor)
         registerRoutes()
     }
 
@@ -160,6 +165,12 @@ public final class Application: @unchecked Sendable {
         let server = self.server, store = self.store
         group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
         group.add(ClosureService("store", stop: { store.close() }))
+        if let backplane {
+            // Before the publishers: a node that reaches Redis starts healthy; one that does not
+            // starts anyway (health `hub` error) and joins when Redis answers.
+            group.add(ClosureService("redis-backplane", start: { backplane.start(); backplane.waitUntilUp(seconds: 3) },
+                                     stop: { backplane.stop() }))
+        }
         group.add(processor)
         if let outboundSender { group.add(outboundSender) }
         group.add(healthMonitor)

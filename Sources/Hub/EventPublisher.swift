@@ -61,3 +61,17 @@ public protocol HubStatistics: Sendable {
     var topicCount: Int { get }
     var counters: HubCounters { get }
 }
+
+/// A cluster backplane behind the in-process fan-out (Server's HubFanout): every publish goes to
+/// it, it assigns seqs cluster-wide and announces the events to every node.
+public protocol HubBackplane: AnyObject, Sendable {
+    /// Publishes `events` cluster-wide. With a completion (external publishers, who answer with
+    /// seqs) the return value is ignored and the outcome comes later, on any thread; without one
+    /// (internal publishers) it returns at once and never refuses: events wait while the
+    /// backplane is down and are published, in order, when it returns.
+    func publish(_ events: [OutgoingEvent], as kind: PublisherKind, completion: (@Sendable (PublishOutcome) -> Void)?) -> PublishOutcome
+
+    /// Brings `topics` (and the `since` topics) up to the backplane's position and history, then
+    /// calls `then` (on any thread).
+    func prepareSubscribe(topics: [String], since: [String: StreamPosition], then: @escaping @Sendable () -> Void)
+}

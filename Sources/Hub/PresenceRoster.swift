@@ -138,3 +138,9 @@ public struct PresenceRoster: Sendable {
     /// Remote nodes currently known (heard from and not expired).
     public var remoteNodes: [String] { nodeSeenMs.keys.sorted() }
 }
+
+/// Carries this node's presence changes to the other nodes (the Redis backplane). Called with
+/// the roster's lock held: hand the change off without blocking.
+public protocol PresenceRelay: AnyObject, Sendable {
+    func announce(_ change: PresenceChange)
+}

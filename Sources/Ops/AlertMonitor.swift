@@ -29,6 +29,21 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
+    /// Clustered: rules are evaluated everywhere, but only the node holding the lease publishes
+    /// and forwards, so each alert goes out once per cluster. `hub.backplane_down` is about the
+    /// node itself (and no lease can be held without Redis): every node reports its own.
+    public struct ClusterGate: Sendable {
+        public var isLeader: @Sendable () -> Bool
+        public var backplaneDown: @Sendable () -> Bool
+        public init(isLeader: @escaping @Sendable () -> Bool, backplaneDown: @escaping @Sendable () -> Bool) {
+            self.isLeader = isLeader
+            self.backplaneDown = backplaneDown
+        }
+    }
+    /// Set once before `start()`.
+    public var clusterGate: ClusterGate?
+    static let nodeScopedAlerts: Set<String> = ["hub.backplane_down"]
+
     public init(store: any HealthStore, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
         self.store = store
@@ -96,12 +111,21 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
             if case .string(let e)? = db.details["error"] { inputs.databaseError = e }
         }
 
+        if let gate = clusterGate { inputs.backplaneDown = gate.backplaneDown() }
         lock.lock()
         let transitions = engine.evaluate(inputs, nowMs: now)
         let count = engine.firing.count
         lock.unlock()
         metrics.alertsFiring.record(count)
-        for t in transitions { publish(t) }
+        let leader = clusterGate.map { $0.isLeader() } ?? true
+        for t in transitions {
+            let key: String
+            switch t {
+            case .firing(let a): key = a.key
+            case .resolved(let a, _): key = a.key
+            }
+            if leader || Self.nodeScopedAlerts.contains(key) { publish(t) }
+        }
     }
 
     private func publish(_ transition: AlertTransition) {

@@ -67,6 +67,11 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         worker.stop()
     }
 
+    /// Something health-relevant just changed (the backplane went down or came back): check now.
+    public func checkSoon() {
+        worker.wake()
+    }
+
     func checkOnce() {
         let now = RFC3339.nowMilliseconds()
         let services: [String: ServiceHealth] = [

@@ -216,7 +216,7 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
 }
 
 /// Close codes of wire protocol v1 beyond RFC 6455's (see Protocol/README.md).
-enum CloseCodes {
+public enum CloseCodes {
     static let unauthorized: UInt16 = 4001
     static let forbidden: UInt16 = 4003
     static let slowConsumer: UInt16 = 4008

@@ -3,20 +3,9 @@
 // every node; each node feeds them back here (`ingest`) and batches and delivers them on its own
 // windows, encoding each frame once. Subscriptions first bring the local topic up to date with
 // the backplane (`prepareSubscribe`), so `since` works on a node that never saw the events.
+// The protocol itself (HubBackplane) is in Hub, so a backplane module needs only Hub.
 import Hub
 import Reactor
-
-public protocol HubBackplane: AnyObject, Sendable {
-    /// Publishes `events` cluster-wide. With a completion (external publishers, who answer with
-    /// seqs) the return value is ignored and the outcome comes later, on any thread; without one
-    /// (internal publishers) it returns at once and never refuses: events wait while the
-    /// backplane is down and are published, in order, when it returns.
-    func publish(_ events: [OutgoingEvent], as kind: PublisherKind, completion: (@Sendable (PublishOutcome) -> Void)?) -> PublishOutcome
-
-    /// Brings `topics` (and the `since` topics) up to the backplane's position and history, then
-    /// calls `then` (on any thread).
-    func prepareSubscribe(topics: [String], since: [String: StreamPosition], then: @escaping @Sendable () -> Void)
-}
 
 extension HubFanout {
     /// Publishes and reports the outcome through `completion` (on any thread; at once without a
@@ -40,4 +29,9 @@ extension HubFanout {
     public func align(topic: String, epoch: String, seq: Int64) {
         core.align(topic: topic, epoch: epoch, seq: seq, to: LoopSink(fanout: self))
     }
+}
+
+extension HubFanout {
+    /// The topic's epoch and last seq held here (nil: not known on this node).
+    public func localPosition(of topic: String) -> StreamPosition? { core.localPosition(of: topic) }
 }

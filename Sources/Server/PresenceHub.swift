@@ -16,10 +16,6 @@ public protocol PresenceWatcher: AnyObject {
     func sendPresence(_ text: [UInt8])
 }
 
-/// Carries this node's presence changes to the other nodes (the Redis backplane).
-public protocol PresenceRelay: AnyObject, Sendable {
-    func announce(_ change: PresenceChange)
-}
 
 public final class PresenceHub: @unchecked Sendable {
     // `roster` is behind its lock; each lane is touched only on its loop; `relay` is set once

@@ -1,0 +1,179 @@
+"""Several nodes on one throwaway Redis: one sequence per topic across nodes, recovery on another
+node, wildcards, presence across nodes, Redis stopped and restarted (empty), and kill -9 of a node."""
+import json
+import time
+
+import pytest
+import requests
+
+import jwt_helper
+from conftest import ServerProcess
+from redis_server import RedisServer
+from wsraw import RawWS
+
+SECRET = "integration-secret-0123456789abcdef"
+API_KEY = "integration-api-key-0123456789"
+
+
+@pytest.fixture
+def redis():
+    r = RedisServer().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def cluster(redis):
+    nodes = []
+
+    def make(n=2, env=None):
+        for i in range(n):
+            e = {"SWITCHBOARD_AUTH_SECRET": SECRET, "SWITCHBOARD_API_KEY": API_KEY, "SWITCHBOARD_REDIS_URL": redis.url,
+                 "SWITCHBOARD_NODE_ID": f"node-{len(nodes) + 1}", "SWITCHBOARD_PRESENCE_TTL_S": "3",
+                 "SWITCHBOARD_THREADS": "2"}
+            e.update(env or {})
+            nodes.append(ServerProcess(env=e).start())
+        for node in nodes:
+            wait_for(lambda: requests.get(node.base + "/health").json()["services"]["hub"]["details"].get("redis_connected"))
+        return nodes
+
+    yield make
+    for node in nodes:
+        node.stop()
+
+
+def wait_for(check, timeout=10, step=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except (OSError, ValueError, KeyError, requests.RequestException):
+            pass
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+def connect(node, sub="agent", topics=("inbox", "conversation.*")):
+    ws = RawWS(node.port, "/ws?token=" + jwt_helper.token(SECRET, "agent", list(topics), sub=sub))
+    assert ws.status == 101, ws.head
+    return ws
+
+
+def next_json(ws):
+    while True:
+        op, p = ws.recv_frame()
+        if op == 1:
+            return json.loads(p)
+        if op == 8:
+            return {"op": "closed", "code": int.from_bytes(p[:2], "big") if len(p) >= 2 else None}
+
+
+def request(ws, req):
+    ws.send_text(json.dumps(req))
+    return next_json(ws)
+
+
+def publish(node, events, expect=202):
+    r = requests.post(node.base + "/api/publish", json=events, headers={"Authorization": "Bearer " + API_KEY}, timeout=5)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+def collect(ws, wanted, timeout=5):
+    """Reads batch frames until each topic in `wanted` ({topic: count}) has that many events."""
+    got = {t: [] for t in wanted}
+    deadline = time.time() + timeout
+    while any(len(got[t]) < n for t, n in wanted.items()):
+        assert time.time() < deadline, f"got {({t: len(v) for t, v in got.items()})} of {wanted}"
+        f = next_json(ws)
+        assert f.get("op") != "closed", f
+        if f.get("op") == "batch":
+            assert f["topic"] in got, f
+            got[f["topic"]].extend(f["events"])
+    return got
+
+
+def events_until(ws, topic, count, timeout=5):
+    return collect(ws, {topic: count}, timeout)[topic]
+
+
+def test_one_sequence_across_nodes_and_cross_node_delivery(cluster):
+    a, b = cluster(2)
+    ws_a, ws_b = connect(a), connect(b)
+    for ws in (ws_a, ws_b):
+        ack = request(ws, {"op": "subscribe", "id": 1, "topics": ["inbox", "conversation.*"]})
+        assert ack["op"] == "ack" and ack["topics"]["inbox"]["seq"] == 0
+    epochs = {request(ws, {"op": "ping", "id": 2})["op"] for ws in (ws_a, ws_b)}
+    assert epochs == {"pong"}
+    # Alternate nodes: the seqs still form one sequence.
+    seqs = []
+    for i in range(10):
+        node = a if i % 2 == 0 else b
+        seqs += [r["seq"] for r in publish(node, [{"topic": "inbox", "type": "n", "data": {"i": i}},
+                                                  {"topic": "conversation.7", "type": "m", "data": {"i": i}}])["results"]]
+    assert seqs[0::2] == list(range(1, 11)) and seqs[1::2] == list(range(1, 11))
+    for ws in (ws_a, ws_b):
+        got = collect(ws, {"inbox": 10, "conversation.7": 10})
+        assert [e["seq"] for e in got["inbox"]] == list(range(1, 11))
+        assert [e["data"]["i"] for e in got["inbox"]] == list(range(10))
+        assert [e["seq"] for e in got["conversation.7"]] == list(range(1, 11))
+
+
+def test_recovery_on_another_node_and_websocket_publish(cluster):
+    a, b = cluster(2)
+    ws_a = connect(a)
+    ack = request(ws_a, {"op": "subscribe", "id": 1, "topics": ["inbox"]})
+    epoch = ack["topics"]["inbox"]["epoch"]
+    publish(a, [{"topic": "inbox", "type": "n", "data": {"i": i}} for i in range(3)])
+    got = events_until(ws_a, "inbox", 3)
+    assert got[-1]["seq"] == 3
+    epoch = epoch if got else epoch
+    ws_a.close()
+    publish(a, [{"topic": "inbox", "type": "n", "data": {"i": i}} for i in range(3, 6)])
+    time.sleep(0.1)
+    ws_b = connect(b)
+    ack = request(ws_b, {"op": "subscribe", "id": 2, "topics": ["inbox"], "since": {"inbox": {"epoch": epoch, "seq": 3}}})
+    assert ack["topics"]["inbox"]["recovered"] is True, ack
+    assert ack["topics"]["inbox"]["epoch"] == epoch
+    replay = events_until(ws_b, "inbox", 3)
+    assert [e["seq"] for e in replay] == [4, 5, 6]
+    service = RawWS(a.port, "/ws?token=" + jwt_helper.token(SECRET, "service", ["inbox"], sub="svc"))
+    assert request(service, {"op": "publish", "id": 9, "topic": "inbox", "type": "x", "data": {}}) == \
+        {"op": "ack", "id": 9, "topic": "inbox", "seq": 7}
+    assert [e["seq"] for e in events_until(ws_b, "inbox", 1)] == [7]
+
+
+def test_presence_across_nodes_and_expiry_of_a_killed_node(cluster):
+    a, b = cluster(2)
+    ws_a = connect(a, sub="alice")
+    assert request(ws_a, {"op": "subscribe", "id": 1, "topics": ["conversation.5"], "presence": True})["op"] == "ack"
+    me = next_json(ws_a)
+    assert me["joined"][0]["node"] == "node-1"
+    ws_b = connect(b, sub="bob")
+    assert request(ws_b, {"op": "subscribe", "id": 1, "topics": ["conversation.5"], "presence": True})["op"] == "ack"
+    assert next_json(ws_b)["joined"][0]["sub"] == "bob"
+    seen = next_json(ws_a)
+    assert seen["op"] == "presence" and seen["joined"] == [{"sub": "bob", "conn": seen["joined"][0]["conn"], "node": "node-2"}]
+    # b learnt alice from a's answer to its hello
+    wait_for(lambda: request(ws_b, {"op": "presence", "id": 3, "topic": "conversation.5"})["members"] ==
+             [{"sub": "alice", "connections": 1}, {"sub": "bob", "connections": 1}])
+    r = requests.get(a.base + "/api/presence/conversation.5", headers={"Authorization": "Bearer " + API_KEY})
+    assert r.json()["members"] == [{"sub": "alice", "connections": 1}, {"sub": "bob", "connections": 1}]
+    b.kill9()
+    # node-2 stops heartbeating: its member leaves within the TTL (3 s here)
+    left = next_json(ws_a)
+    assert left["op"] == "presence" and left["left"][0]["node"] == "node-2"
+    assert request(ws_a, {"op": "presence", "id": 4, "topic": "conversation.5"})["members"] == [{"sub": "alice", "connections": 1}]
+
+
+def test_health_shows_node_and_backplane(cluster):
+    a, b = cluster(2)
+    health = wait_for(lambda: (lambda h: h if h["services"]["hub"]["details"]["nodes_seen"] == 1 else None)(
+        requests.get(a.base + "/health").json()))
+    assert health["node"] == "node-1"
+    details = health["services"]["hub"]["details"]
+    assert details["redis_connected"] is True and details["lag_ms"] >= 0
+    leases = [requests.get(n.base + "/health").json()["services"]["hub"]["details"]["alert_lease"] for n in (a, b)]
+    assert sorted(leases) == [False, True]
