@@ -30,7 +30,7 @@ def cluster(redis):
         for i in range(n):
             e = {"SWITCHBOARD_AUTH_SECRET": SECRET, "SWITCHBOARD_API_KEY": API_KEY, "SWITCHBOARD_REDIS_URL": redis.url,
                  "SWITCHBOARD_NODE_ID": f"node-{len(nodes) + 1}", "SWITCHBOARD_PRESENCE_TTL_S": "3",
-                 "SWITCHBOARD_THREADS": "2"}
+                 "SWITCHBOARD_THREADS": "2", "SWITCHBOARD_HEALTH_INTERVAL_S": "1"}
             e.update(env or {})
             nodes.append(ServerProcess(env=e).start())
         for node in nodes:
@@ -177,3 +177,85 @@ def test_health_shows_node_and_backplane(cluster):
     assert details["redis_connected"] is True and details["lag_ms"] >= 0
     leases = [requests.get(n.base + "/health").json()["services"]["hub"]["details"]["alert_lease"] for n in (a, b)]
     assert sorted(leases) == [False, True]
+
+
+def test_redis_down_then_back_empty(cluster, redis):
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
+    from switchboard_sim import payloads, sign, wire
+
+    app_secret = "whatsapp-app-secret"
+    env = {"SWITCHBOARD_WA_APP_SECRET": app_secret, "SWITCHBOARD_HEALTH_INTERVAL_S": "1", "SWITCHBOARD_ALERT_INTERVAL_S": "1"}
+    a, b = cluster(2, env=env)
+    ops = {"Authorization": "Bearer " + jwt_helper.token(SECRET, "ops", ["*"], sub="ops")}
+    ws = connect(b)
+    ack = request(ws, {"op": "subscribe", "id": 1, "topics": ["inbox", "conversation.*"]})
+    old_epoch = ack["topics"]["inbox"]["epoch"]
+    publish(a, [{"topic": "inbox", "type": "n", "data": {}}])
+    assert events_until(ws, "inbox", 1)[0]["seq"] == 1
+
+    redis.stop()
+    # every node closes its WebSockets with 1012 so clients reconnect elsewhere and recover
+    assert next_json(ws) == {"op": "closed", "code": 1012}
+    r = requests.post(a.base + "/api/publish", json={"topic": "inbox", "type": "n", "data": {}},
+                      headers={"Authorization": "Bearer " + API_KEY}, timeout=5)
+    assert r.status_code == 503 and r.json()["error"]["code"] == "backplane_unavailable"
+    wait_for(lambda: requests.get(a.base + "/health/ready").status_code == 503)
+    assert requests.get(a.base + "/health").json()["services"]["hub"]["status"] == "error"
+    wait_for(lambda: any(al["key"] == "hub.backplane_down" and al["severity"] == "critical"
+                         for al in requests.get(b.base + "/api/alerts", headers=ops).json()["alerts"]))
+    # a webhook is still acknowledged after its commit; its events go out when Redis returns
+    body = wire.dumps(payloads.envelope([payloads.text_message("15550001111", "while redis was down")]))
+    r = requests.post(a.base + "/webhooks/whatsapp", data=body,
+                      headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign.signature(app_secret, body)})
+    assert r.status_code == 200
+
+    redis.start()  # same port, empty
+    for node in (a, b):
+        wait_for(lambda: requests.get(node.base + "/health/ready").status_code == 200, timeout=15)
+    wait_for(lambda: not any(al["key"] == "hub.backplane_down"
+                             for al in requests.get(b.base + "/api/alerts", headers=ops).json()["alerts"]))
+    ws = connect(a)
+    ack = request(ws, {"op": "subscribe", "id": 2, "topics": ["inbox", "conversation.*"],
+                       "since": {"inbox": {"epoch": old_epoch, "seq": 1}}})
+    assert ack["topics"]["inbox"]["recovered"] is False and ack["topics"]["inbox"]["epoch"] != old_epoch, ack
+    # the webhook's events, held while Redis was away, are published now (history of the new epoch)
+    wait_for(lambda: any(e["type"] == "message.received" for e in recover_all(a, "conversation.15550001111")))
+    seq = publish(b, [{"topic": "inbox", "type": "n", "data": {}}])["results"][0]["seq"]
+    assert seq >= 2  # after the webhook's conversation.updated
+    got = collect(ws, {"inbox": 1}, timeout=5)
+    assert got["inbox"][-1]["seq"] <= seq
+
+
+def recover_all(node, topic):
+    """Every event of `topic` still in history, read through a fresh subscription with since seq 0."""
+    ws = connect(node)
+    ack = request(ws, {"op": "subscribe", "id": 1, "topics": [topic]})
+    epoch, seq = ack["topics"][topic]["epoch"], ack["topics"][topic]["seq"]
+    if seq == 0:
+        ws.close()
+        return []
+    ack = request(ws, {"op": "subscribe", "id": 2, "topics": [topic], "since": {topic: {"epoch": epoch, "seq": 0}}})
+    assert ack["topics"][topic]["recovered"] is True, ack
+    events = events_until(ws, topic, seq)
+    ws.close()
+    return events
+
+
+def test_kill_9_of_a_node_clients_recover_on_another_with_nothing_lost(cluster):
+    a, b = cluster(2)
+    ws = connect(b)
+    ack = request(ws, {"op": "subscribe", "id": 1, "topics": ["inbox"]})
+    epoch = ack["topics"]["inbox"]["epoch"]
+    publish(a, [{"topic": "inbox", "type": "n", "data": {"i": i}} for i in range(5)])
+    seen = events_until(ws, "inbox", 5)
+    b.kill9()
+    publish(a, [{"topic": "inbox", "type": "n", "data": {"i": i}} for i in range(5, 10)])
+    ws = connect(a)
+    ack = request(ws, {"op": "subscribe", "id": 2, "topics": ["inbox"],
+                       "since": {"inbox": {"epoch": epoch, "seq": seen[-1]["seq"]}}})
+    assert ack["topics"]["inbox"]["recovered"] is True, ack
+    rest = events_until(ws, "inbox", 5)
+    assert [e["data"]["i"] for e in seen + rest] == list(range(10))
+    assert [e["seq"] for e in seen + rest] == list(range(1, 11))
