@@ -42,7 +42,9 @@ extension Application {
         }
         alerts.clusterGate = AlertMonitor.ClusterGate(
             isLeader: { [weak backplane] in backplane?.holdsLease ?? false },
-            backplaneDown: { [weak backplane] in !(backplane?.isUp ?? true) })
+            backplaneDown: { [weak backplane] in !(backplane?.isUp ?? true) },
+            share: { [weak backplane] list in backplane?.shareAlerts(list) },
+            shared: { [weak backplane] in backplane?.sharedAlerts })
         return backplane
     }
 }

@@ -10,6 +10,18 @@ extension RedisBackplane {
     static let deafAfterMs: Int64 = 5000
     static let leaseKey = "sb:lease:alerts"
     static let leaseTTLMs = 10_000
+    static let alertsKey = "sb:alerts"
+
+    /// The lease holder's firing alerts (a JSON array), kept for 30 s so a dead leader's list
+    /// does not outlive the next one's first evaluation for long.
+    public func shareAlerts(_ jsonArray: [UInt8]) {
+        loop.execute { [self] in
+            commands.send([Array("SET".utf8), Array(Self.alertsKey.utf8), jsonArray, Array("PX".utf8), Array("30000".utf8)]) { _ in }
+        }
+    }
+
+    /// The last list the lease holder shared, as read by this node's last tick.
+    public var sharedAlerts: [UInt8]? { sharedAlertsCache.withLock { $0 } }
 
     func startTimers() {
         tick()
@@ -41,6 +53,9 @@ extension RedisBackplane {
             let held: Bool
             if case .success(.integer(1)) = reply { held = true } else { held = false }
             leaseFlag.store(held && isUp, ordering: .releasing)
+        }
+        commands.send("GET", Self.alertsKey) { [self] reply in
+            if case .success(.bulk(let bytes)) = reply { sharedAlertsCache.withLock { $0 = bytes } }
         }
     }
 

@@ -12,6 +12,7 @@
 @preconcurrency import Glibc
 import Crypto
 import Hub
+import Locks
 import Reactor
 import Synchronization
 
@@ -48,6 +49,7 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     public let eventsPublished = Atomic<Int>(0)
     let lagMs = Atomic<Int>(-1)
     let nodesSeen = Atomic<Int>(0)
+    let sharedAlertsCache = Locked<[UInt8]?>(nil)
 
     var commandsReady = false
     var subscribed = false

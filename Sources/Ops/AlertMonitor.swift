@@ -35,9 +35,16 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     public struct ClusterGate: Sendable {
         public var isLeader: @Sendable () -> Bool
         public var backplaneDown: @Sendable () -> Bool
-        public init(isLeader: @escaping @Sendable () -> Bool, backplaneDown: @escaping @Sendable () -> Bool) {
+        /// The leader shares its firing alerts (a JSON array) after each evaluation...
+        public var share: @Sendable (_ firingJSONArray: [UInt8]) -> Void
+        /// ...and the other nodes answer GET /api/alerts with the leader's list (nil: not known).
+        public var shared: @Sendable () -> [UInt8]?
+        public init(isLeader: @escaping @Sendable () -> Bool, backplaneDown: @escaping @Sendable () -> Bool,
+                    share: @escaping @Sendable ([UInt8]) -> Void, shared: @escaping @Sendable () -> [UInt8]?) {
             self.isLeader = isLeader
             self.backplaneDown = backplaneDown
+            self.share = share
+            self.shared = shared
         }
     }
     /// Set once before `start()`.
@@ -59,6 +66,24 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     }
 
     var firing: [Alert] { lock.lock(); defer { lock.unlock() }; return engine.firing }
+
+    /// GET /api/alerts: the firing alerts as a JSON array. Clustered, every node answers with the
+    /// lease holder's list, so the answer is the same everywhere; without the backplane (or before
+    /// the leader shared anything) a node answers with its own.
+    var firingJSONArray: [UInt8] {
+        if let gate = clusterGate, !gate.backplaneDown(), !gate.isLeader(), let shared = gate.shared() { return shared }
+        return Self.jsonArray(firing)
+    }
+
+    static func jsonArray(_ alerts: [Alert]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, a) in alerts.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: a.json())
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
 
     public let serviceName = "alert-rules"
     private let worker = WorkerThread(name: "alert-rules")
@@ -118,6 +143,12 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
         lock.unlock()
         metrics.alertsFiring.record(count)
         let leader = clusterGate.map { $0.isLeader() } ?? true
+        if leader, let gate = clusterGate, !gate.backplaneDown() {
+            lock.lock()
+            let list = engine.firing
+            lock.unlock()
+            gate.share(Self.jsonArray(list))
+        }
         for t in transitions {
             let key: String
             switch t {

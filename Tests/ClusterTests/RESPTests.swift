@@ -14,7 +14,7 @@ final class RESPParserTests: XCTestCase {
         XCTAssertEqual(parse("$0\r\n\r\n"), .value(.bulk([]), consumed: 6))
         XCTAssertEqual(parse("$-1\r\n"), .value(.bulk(nil), consumed: 5))
         XCTAssertEqual(parse("*-1\r\n"), .value(.array(nil), consumed: 5))
-        XCTAssertEqual(parse("*2\r\n:1\r\n*1\r\n+x\r\n+next"), .value(.array([.integer(1), .array([.simple("x")])]), consumed: 17))
+        XCTAssertEqual(parse("*2\r\n:1\r\n*1\r\n+x\r\n+next"), .value(.array([.integer(1), .array([.simple("x")])]), consumed: 16))
     }
 
     func testEveryPrefixOfAValueNeedsMore() {

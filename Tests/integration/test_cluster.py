@@ -228,9 +228,9 @@ def test_redis_down_then_back_empty(cluster, redis):
     assert got["inbox"][-1]["seq"] <= seq
 
 
-def recover_all(node, topic):
+def recover_all(node, topic, role="agent"):
     """Every event of `topic` still in history, read through a fresh subscription with since seq 0."""
-    ws = connect(node)
+    ws = RawWS(node.port, "/ws?token=" + jwt_helper.token(SECRET, role, [topic], sub="reader"))
     ack = request(ws, {"op": "subscribe", "id": 1, "topics": [topic]})
     epoch, seq = ack["topics"][topic]["epoch"], ack["topics"][topic]["seq"]
     if seq == 0:
@@ -259,3 +259,20 @@ def test_kill_9_of_a_node_clients_recover_on_another_with_nothing_lost(cluster):
     rest = events_until(ws, "inbox", 5)
     assert [e["data"]["i"] for e in seen + rest] == list(range(10))
     assert [e["seq"] for e in seen + rest] == list(range(1, 11))
+
+
+def test_alerts_are_the_same_on_every_node(cluster, redis):
+    a, b = cluster(2, env={"SWITCHBOARD_ALERT_INTERVAL_S": "1"})
+    ops = {"Authorization": "Bearer " + jwt_helper.token(SECRET, "ops", ["*"], sub="ops")}
+    # webhooks refused for want of an app secret fire whatsapp.not_configured on the node that saw them
+    for node in (a, b):
+        for _ in range(3):
+            assert requests.post(node.base + "/webhooks/whatsapp", data=b"{}").status_code == 503
+    lists = wait_for(lambda: (lambda l: l if all("whatsapp.not_configured" in [x["key"] for x in ls] for ls in l) else None)(
+        [requests.get(n.base + "/api/alerts", headers=ops).json()["alerts"] for n in (a, b)]) , timeout=15)
+    assert lists[0] == lists[1]
+    # published once for the cluster, by the lease holder
+    time.sleep(1.5)
+    fired = [e for e in recover_all(a, "alerts", role="ops") if e["type"] == "alert.firing"
+             and e["data"]["key"] == "whatsapp.not_configured"]
+    assert len(fired) == 1, fired
