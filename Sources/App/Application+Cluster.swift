@@ -38,6 +38,7 @@ extension Application {
             return (d.connected, [
                 "backend": .string("redis"), "redis_connected": .bool(d.connected), "lag_ms": .int(Int64(d.lagMs)),
                 "nodes_seen": .int(Int64(d.nodesSeen)), "alert_lease": .bool(d.leader),
+                "publish_round_trips": .int(Int64(d.roundTrips)), "events_published": .int(Int64(d.events)),
             ])
         }
         alerts.clusterGate = AlertMonitor.ClusterGate(

@@ -328,9 +328,11 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
 
     // MARK: figures
 
-    /// For /health: connected, heartbeat lag, nodes seen.
-    public var healthDetails: (connected: Bool, lagMs: Int, nodesSeen: Int, leader: Bool) {
-        (isUp, lagMs.load(ordering: .relaxed), nodesSeen.load(ordering: .relaxed), leaseFlag.load(ordering: .relaxed))
+    /// For /health: connected, heartbeat lag, nodes seen, lease, and publish round trips (the
+    /// figure "Redis round trips per published event" is their ratio to events published).
+    public var healthDetails: (connected: Bool, lagMs: Int, nodesSeen: Int, leader: Bool, roundTrips: Int, events: Int) {
+        (isUp, lagMs.load(ordering: .relaxed), nodesSeen.load(ordering: .relaxed), leaseFlag.load(ordering: .relaxed),
+         publishRoundTrips.load(ordering: .relaxed), eventsPublished.load(ordering: .relaxed))
     }
 
     /// Whether this node holds the once-per-cluster lease (alert rules).
