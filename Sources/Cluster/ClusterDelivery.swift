@@ -15,6 +15,7 @@ public protocol ClusterPresence: AnyObject, Sendable {
     func nodeSeen(_ node: String, atMs: Int64)
     @discardableResult func expireSilentNodes(nowMs: Int64, ttlMs: Int64) -> Int
     func dropRemoteNodes()
+    func dropNode(_ node: String)
     var localMemberships: [(topic: String, member: PresenceMember)] { get }
     var remoteNodes: [String] { get }
 }

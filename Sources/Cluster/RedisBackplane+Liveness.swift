@@ -88,6 +88,9 @@ extension RedisBackplane {
             }
         case let .hello(node):
             guard node != settings.nodeID else { return }
+            // The node (re)joined: what we knew of its members may be stale (it closed its
+            // connections when it lost Redis); its joins follow its hello on the same channel.
+            presence?.dropNode(node)
             presence?.nodeSeen(node, atMs: now)
             announceLocalMembers()
         case let .joined(node, topic, sub, conn):

@@ -58,6 +58,8 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     var batchArmed = false
     /// Internal events waiting for Redis, in publish order.
     var held: [OutgoingEvent] = []
+    /// One chunk of `held` at a time, so a failure puts events back in their order.
+    var heldInFlight = false
     /// Topics being refilled after a hole, with the announcements that arrived meanwhile.
     var refilling: [String: [(epoch: String, event: EncodedEvent)]] = [:]
     var lastOwnHeartbeatMs: Int64 = 0
@@ -79,6 +81,7 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     public func attach(presence: ClusterPresence) { self.presence = presence }
 
     public var isUp: Bool { upFlag.load(ordering: .acquiring) }
+    public var isAvailable: Bool { isUp }
 
     public func start() {
         loop.execute { [self] in
@@ -203,10 +206,17 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
 
     /// Internal events: sent in order; on failure they go back to the front and wait for Redis.
     func sendHeld() {
-        guard isUp, !held.isEmpty else { return }
+        guard isUp, !heldInFlight, !held.isEmpty else { return }
         let chunk = Array(held.prefix(settings.maxBatch))
         held.removeFirst(chunk.count)
-        runScript([(chunk, nil)], onFailure: { [self] in held.insert(contentsOf: chunk, at: 0) }, onSuccess: { [self] in sendHeld() })
+        heldInFlight = true
+        runScript([(chunk, nil)], onFailure: { [self] in
+            heldInFlight = false
+            held.insert(contentsOf: chunk, at: 0)
+        }, onSuccess: { [self] in
+            heldInFlight = false
+            sendHeld()
+        })
     }
 
     private func runScript(_ group: [(events: [OutgoingEvent], completion: (@Sendable (PublishOutcome) -> Void)?)],

@@ -65,6 +65,10 @@ public protocol HubStatistics: Sendable {
 /// A cluster backplane behind the in-process fan-out (Server's HubFanout): every publish goes to
 /// it, it assigns seqs cluster-wide and announces the events to every node.
 public protocol HubBackplane: AnyObject, Sendable {
+    /// False while the backplane is unreachable: the node refuses new WebSockets (503) and
+    /// external publishes, so clients go to a node that can serve them.
+    var isAvailable: Bool { get }
+
     /// Publishes `events` cluster-wide. With a completion (external publishers, who answer with
     /// seqs) the return value is ignored and the outcome comes later, on any thread; without one
     /// (internal publishers) it returns at once and never refuses: events wait while the

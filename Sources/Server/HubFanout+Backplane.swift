@@ -12,6 +12,12 @@ extension HubFanout {
     /// backplane). External publishers that answer with seqs use this.
     public func publish(_ events: [OutgoingEvent], as kind: PublisherKind, completion: @escaping @Sendable (PublishOutcome) -> Void) {
         if let backplane {
+            // This node's subscribers being behind refuses external publishes here as alone.
+            if kind == .external, isOverloaded {
+                counters.publishesRefused.add(1, ordering: .relaxed)
+                completion(.overloaded(retryAfterSeconds: admission.retryAfterSeconds))
+                return
+            }
             _ = backplane.publish(events, as: kind, completion: completion)
         } else {
             completion(publish(events, as: kind))

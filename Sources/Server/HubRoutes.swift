@@ -31,6 +31,10 @@ public struct HubRoutes {
     /// `GET /ws?token=<jwt>` or `Authorization: Bearer <jwt>`: 401 before the upgrade when the
     /// token is missing, malformed, wrongly signed or expired.
     func upgrade(_ ctx: RequestContext) -> RouteResult {
+        if let backplane = fanout.backplane, !backplane.isAvailable {
+            return .failure(APIError(status: 503, code: "backplane_unavailable", message: "this node lost the cluster backplane; connect to another node",
+                                     headers: [("Retry-After", "1")]))
+        }
         let token = ctx.request.queryValue("token") ?? Authenticator.bearer(ctx.request.headers["Authorization"])
         guard let token, !token.isEmpty else {
             return .failure(.unauthorized("a token is required (?token= or Authorization: Bearer)"))

@@ -105,6 +105,14 @@ public final class PresenceHub: @unchecked Sendable {
         }
     }
 
+    /// Drops every member of one remote node (it announced itself again).
+    public func dropNode(_ node: String) {
+        guard node != nodeID else { return }
+        roster.withLock { r in
+            for change in r.dropNode(node) { broadcastLocked(change, local: false) }
+        }
+    }
+
     /// This node's memberships, to announce again after the backplane reconnects.
     public var localMemberships: [(topic: String, member: PresenceMember)] {
         roster.withLock { $0.localMemberships }
