@@ -64,7 +64,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // The Redis backplane behind the hub's publish protocol; leases for once-per-cluster work.
-        .target(name: "Cluster", dependencies: ["Hub", "Reactor", "JSON", "Locks", "Crypto"]),
+        .target(name: "Cluster", dependencies: ["Hub", "Reactor", "Locks", "Crypto"]),
         // Configuration, credentials and wiring only.
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Lifecycle", "Server", "Inbound", "Outbound", "Ops",
