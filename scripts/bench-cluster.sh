@@ -31,18 +31,22 @@ trap cleanup EXIT
 
 export SWITCHBOARD_AUTH_SECRET="bench-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export SWITCHBOARD_API_KEY="bench-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-token() {
-  python3 - "$1" "$2" <<'PY'
+token() {  # ROLE TOPIC...
+  python3 - "$@" <<'PY'
 import base64, hashlib, hmac, json, os, sys, time
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 head = b64(b'{"alg":"HS256","typ":"JWT"}')
-body = b64(json.dumps({"sub": "bench", "role": "agent", "topics": [sys.argv[1], sys.argv[2]],
+body = b64(json.dumps({"sub": "bench", "role": sys.argv[1], "topics": sys.argv[2:],
                        "exp": int(time.time()) + 3600}, separators=(",", ":")).encode())
 sig = hmac.new(os.environ["SWITCHBOARD_AUTH_SECRET"].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
 print(f"{head}.{body}.{b64(sig)}")
 PY
 }
-TOKEN="$(token "$TOPIC" bench.failover)"
+TOKEN="$(token agent "$TOPIC" bench.failover)"
+# Events are published over one WebSocket (role service), pipelined: a publisher's events share
+# Redis round trips (HTTP answers one request at a time per connection, so one HTTP publisher
+# would measure the round trip, not the cluster).
+SERVICE_TOKEN="$(token service "$TOPIC")"
 
 REDIS_PORT="$(free_port)"
 mkdir -p "$WORK/redis"
@@ -67,6 +71,7 @@ fanout() {  # LABEL PORT PID [BENCH ARGS]
   "$BENCH" fanout --label "$label" --url "ws://127.0.0.1:$port/ws" --token "$TOKEN" --topic "$TOPIC" \
     --publish-url "http://127.0.0.1:$port/api/publish" --api-key "$SWITCHBOARD_API_KEY" \
     --subscribers "$SUBSCRIBERS" --duration "$DURATION" --event-bytes "$EVENT_BYTES" \
+    --publish-via ws --publish-token "$SERVICE_TOKEN" \
     --threads "$BENCH_THREADS" --server-pid "$pid" "$@" | tee -a "$WORK/out.txt"
 }
 
@@ -89,10 +94,13 @@ for rate in "$RATE" 0; do
   stop_pid "$pa"; stop_pid "$pb"
 done
 
-echo; echo "### failover (kill -9 of node B at ${RATE} events/s)"
+# History must hold what is published while clients move (10 s at RATE here; the default 1,000
+# events is half a second at 2,000/s).
+echo; echo "### failover (kill -9 of node B at ${RATE} events/s, SWITCHBOARD_HISTORY_MAX=$((RATE * 10)))"
 redis-cli -p "$REDIS_PORT" flushall >/dev/null
-read -r pa porta < <(start_node node-a SWITCHBOARD_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" SWITCHBOARD_HEALTH_INTERVAL_S=1)
-read -r pb portb < <(start_node node-b SWITCHBOARD_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" SWITCHBOARD_HEALTH_INTERVAL_S=1)
+FAILOVER_ENV=(SWITCHBOARD_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" SWITCHBOARD_HISTORY_MAX=$((RATE * 10)))
+read -r pa porta < <(start_node node-a "${FAILOVER_ENV[@]}")
+read -r pb portb < <(start_node node-b "${FAILOVER_ENV[@]}")
 PIDS+=("$pa" "$pb"); wait_http "http://127.0.0.1:$porta/health/ready"; wait_http "http://127.0.0.1:$portb/health/ready"
 RATE="$RATE" "$PY" "$HERE/bench-failover.py" "$porta" "$portb" "$pb" "$TOKEN" "$SWITCHBOARD_API_KEY" | tee -a "$WORK/failover.txt"
 

@@ -4,6 +4,7 @@
 import Cluster
 import Hub
 import Observability
+import Reactor
 import Ops
 import Server
 
@@ -12,12 +13,14 @@ extension PresenceHub: ClusterPresence {}
 
 extension Application {
     /// nil without SWITCHBOARD_REDIS_URL (single node, in-memory hub).
-    static func makeBackplane(config: Configuration, nodeID: String, server: Server, hub: HubFanout,
+    /// The backplane runs on a loop of its own (`loop`, not one of the server's): its round trips
+    /// then do not wait behind fan-out work, which is what bounds a publisher's rate.
+    static func makeBackplane(config: Configuration, nodeID: String, server: Server, hub: HubFanout, loop: EventLoop,
                               presence: PresenceHub, health: HealthMonitor, alerts: AlertMonitor) -> RedisBackplane? {
         guard let url = config.cluster.redis else { return nil }
         var settings = RedisBackplane.Settings(nodeID: nodeID, url: url, history: hub.settings.history)
         settings.presenceTTLMs = Int64(config.cluster.presenceTTLSeconds) * 1000
-        let backplane = RedisBackplane(settings: settings, loop: server.loops[0], delivery: hub)
+        let backplane = RedisBackplane(settings: settings, loop: loop, delivery: hub)
         backplane.attach(presence: presence)
         presence.relay = backplane
         hub.backplane = backplane

@@ -41,6 +41,8 @@ public final class Application: @unchecked Sendable {
     let alertForwarder: AlertForwarder?
     /// The Redis backplane when SWITCHBOARD_REDIS_URL is set (Application+Cluster.swift).
     public private(set) var backplane: RedisBackplane?
+    /// The backplane's own loop thread (nil when single node).
+    let backplaneLoops: EventLoopGroup?
     /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
     let outboundSender: OutboundSender?
     let logger: Logger
@@ -131,8 +133,11 @@ public final class Application: @unchecked Sendable {
                     metrics.graphBreakerState.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
                 })
         }
-        backplane = Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, presence: presence,
-                                       health: healthMonitor, alerts: alertMonitor)
+        backplaneLoops = config.cluster.redis == nil ? nil : try EventLoopGroup(count: 1)
+        backplane = backplaneLoops.flatMap { group in
+            Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, loop: group.loops[0], presence: presence,
+                               health: healthMonitor, alerts: alertMonitor)
+        }
         registerRoutes()
     }
 
@@ -165,11 +170,11 @@ public final class Application: @unchecked Sendable {
         let server = self.server, store = self.store
         group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
         group.add(ClosureService("store", stop: { store.close() }))
-        if let backplane {
+        if let backplane, let loops = backplaneLoops {
             // Before the publishers: a node that reaches Redis starts healthy; one that does not
             // starts anyway (health `hub` error) and joins when Redis answers.
-            group.add(ClosureService("redis-backplane", start: { backplane.start(); backplane.waitUntilUp(seconds: 3) },
-                                     stop: { backplane.stop() }))
+            group.add(ClosureService("redis-backplane", start: { loops.start(); backplane.start(); backplane.waitUntilUp(seconds: 3) },
+                                     stop: { backplane.stop(); loops.stopAndJoin() }))
         }
         group.add(processor)
         if let outboundSender { group.add(outboundSender) }

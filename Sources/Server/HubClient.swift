@@ -19,8 +19,10 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
     /// This connection's id in presence frames; assigned at its first presence subscription.
     private var presenceConnectionID: String?
     /// Clustered, subscribe and publish wait for the backplane; requests that arrive meanwhile
-    /// wait here, so replies keep request order.
-    private var awaitingBackplane = false
+    /// wait here, so replies keep request order. Publishes follow one another without waiting
+    /// (the backplane answers them in order), so a publisher's events share round trips.
+    private var awaitingSubscribe = false
+    private var publishesInFlight = 0
     private var held: [Result<ClientOp, ProtocolError>] = []
 
     init(engine: HubFanout, claims: TokenClaims, loop: EventLoop, presence: PresenceHub? = nil) {
@@ -59,11 +61,17 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
 
     func webSocket(_ peer: WebSocketPeer, didReceiveText text: [UInt8]) {
         let request = ProtocolCodec.decodeClient(text)
-        if awaitingBackplane {
+        if !held.isEmpty || mustWait(request) {
             held.append(request)
             return
         }
         handle(request)
+    }
+
+    private func mustWait(_ request: Result<ClientOp, ProtocolError>) -> Bool {
+        if awaitingSubscribe { return true }
+        if case .success(.publish) = request { return false }
+        return publishesInFlight > 0
     }
 
     private func handle(_ request: Result<ClientOp, ProtocolError>) {
@@ -75,11 +83,11 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
         }
     }
 
-    /// The backplane answered: handle what arrived meanwhile, in order, until one waits again.
+    /// The backplane answered: handle what arrived meanwhile, in order, until one must wait.
     private func resumeAfterBackplane() {
-        awaitingBackplane = false
-        while !awaitingBackplane, !held.isEmpty {
-            handle(held.removeFirst())
+        while let next = held.first, !mustWait(next) {
+            held.removeFirst()
+            handle(next)
         }
     }
 
@@ -107,11 +115,12 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
                 return
             }
             if let backplane = engine.backplane {
-                awaitingBackplane = true
+                awaitingSubscribe = true
                 let me = LoopBound(self, loop: loop)
                 let exact = topics.filter { !$0.isWildcard }.map(\.description)
                 backplane.prepareSubscribe(topics: exact, since: since) {
                     me.execute { client in
+                        client.awaitingSubscribe = false
                         client.completeSubscribe(id: id, topics: topics, since: since, withPresence: withPresence)
                         client.resumeAfterBackplane()
                     }
@@ -135,10 +144,11 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
             }
             let events = [OutgoingEvent(topic: topic, type: type, data: data)]
             if engine.backplane != nil {
-                awaitingBackplane = true
+                publishesInFlight += 1
                 let me = LoopBound(self, loop: loop)
                 engine.publish(events, as: .external) { outcome in
                     me.execute { client in
+                        client.publishesInFlight -= 1
                         client.answerPublish(id: id, topic: topic, outcome)
                         client.resumeAfterBackplane()
                     }

@@ -276,3 +276,17 @@ def test_alerts_are_the_same_on_every_node(cluster, redis):
     fired = [e for e in recover_all(a, "alerts", role="ops") if e["type"] == "alert.firing"
              and e["data"]["key"] == "whatsapp.not_configured"]
     assert len(fired) == 1, fired
+
+
+def test_websocket_publishes_pipeline_and_replies_keep_request_order(cluster):
+    a, _ = cluster(1)
+    service = RawWS(a.port, "/ws?token=" + jwt_helper.token(SECRET, "service", ["inbox"], sub="svc"))
+    assert service.status == 101
+    for i in range(20):
+        service.send_text(json.dumps({"op": "publish", "id": i, "topic": "inbox", "type": "n", "data": {"i": i}}))
+    service.send_text(json.dumps({"op": "ping", "id": "last"}))
+    replies = [next_json(service) for _ in range(21)]
+    assert replies[:20] == [{"op": "ack", "id": i, "topic": "inbox", "seq": i + 1} for i in range(20)]
+    assert replies[20] == {"op": "pong", "id": "last"}
+    details = requests.get(a.base + "/health").json()["services"]["hub"]["details"]
+    assert details["publish_round_trips"] < details["events_published"], details
