@@ -292,3 +292,22 @@ def test_websocket_publishes_pipeline_and_replies_keep_request_order(cluster):
     details = wait_for(lambda: (lambda d: d if d["events_published"] >= 20 else None)(
         requests.get(a.base + "/health").json()["services"]["hub"]["details"]))
     assert details["publish_round_trips"] < details["events_published"], details
+
+
+def test_a_missed_announcement_is_refilled_from_history_before_later_events(cluster, redis):
+    a, = cluster(1)
+    ws = connect(a)
+    request(ws, {"op": "subscribe", "id": 1, "topics": ["inbox"]})
+    publish(a, [{"topic": "inbox", "type": "n", "data": {"i": 1}}])
+    assert [e["seq"] for e in events_until(ws, "inbox", 1)] == [1]
+    # Event 2 reaches Redis (seq and history) but its announcement is lost: the node must notice
+    # the hole when event 3 arrives and fetch 2 from the stream first.
+    silent = """
+    local seq = redis.call('HINCRBY', 'sb:m:inbox', 's', 1)
+    redis.call('XADD', 'sb:h:inbox', seq .. '-1', 'e', '{"seq":' .. seq .. ',"type":"n","ts":1,"data":{"i":2}}', 't', '1')
+    return seq
+    """
+    assert redis.command("EVAL", silent, 0).startswith(b":2")
+    assert publish(a, [{"topic": "inbox", "type": "n", "data": {"i": 3}}])["results"][0]["seq"] == 3
+    got = events_until(ws, "inbox", 2)
+    assert [(e["seq"], e["data"]["i"]) for e in got] == [(2, 2), (3, 3)]
