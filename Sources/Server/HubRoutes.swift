@@ -86,8 +86,9 @@ public struct HubRoutes {
         }
         let meta = EventMeta.correlation(ctx.requestID)
         for i in events.indices { events[i].meta = meta }
-        if let fanout = publisher as? HubFanout, fanout.backplane != nil {
-            // Clustered: the seqs come from the backplane, one round trip later.
+        if fanout.backplane != nil {
+            // Clustered: the seqs come from the backplane, one round trip later (the fan-out
+            // hands every publish to it, whatever `publisher` is).
             let sink = ctx.sink
             let sent = events
             fanout.publish(sent, as: .external) { outcome in
