@@ -16,8 +16,11 @@ extension Application {
     /// The backplane runs on a loop of its own (`loop`, not one of the server's): its round trips
     /// then do not wait behind fan-out work, which is what bounds a publisher's rate.
     static func makeBackplane(config: Configuration, nodeID: String, server: Server, hub: HubFanout, loop: EventLoop,
-                              presence: PresenceHub, health: HealthMonitor, alerts: AlertMonitor) -> RedisBackplane? {
-        guard let url = config.cluster.redis else { return nil }
+                              presence: PresenceHub, health: HealthMonitor, alerts: AlertMonitor) throws -> RedisBackplane? {
+        guard let configured = config.cluster.redis else { return nil }
+        guard let url = configured.resolved() else {
+            throw ConfigurationError(message: "invalid SWITCHBOARD_REDIS_URL: host '\(configured.host)' does not resolve")
+        }
         var settings = RedisBackplane.Settings(nodeID: nodeID, url: url, history: hub.settings.history)
         settings.presenceTTLMs = Int64(config.cluster.presenceTTLSeconds) * 1000
         let backplane = RedisBackplane(settings: settings, loop: loop, delivery: hub)

@@ -134,8 +134,8 @@ public final class Application: @unchecked Sendable {
                 })
         }
         backplaneLoops = config.cluster.redis == nil ? nil : try EventLoopGroup(count: 1)
-        backplane = backplaneLoops.flatMap { group in
-            Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, loop: group.loops[0], presence: presence,
+        backplane = try backplaneLoops.flatMap { group in
+            try Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, loop: group.loops[0], presence: presence,
                                health: healthMonitor, alerts: alertMonitor)
         }
         registerRoutes()

@@ -98,7 +98,7 @@ public final class RedisConnection: ConnectionDelegate {
     private func connect() {
         guard !stopped, tcp == nil else { return }
         state = .connecting
-        let host = url.host == "localhost" ? "127.0.0.1" : url.host
+        let host = url.host  // an address: names are resolved at start-up (RedisURL.resolved)
         do {
             let fd = try Sockets.connect(host: host, port: url.port)
             let c = TCPConnection(fd: fd, loop: loop, peer: "\(host):\(url.port)")

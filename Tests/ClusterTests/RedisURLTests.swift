@@ -16,3 +16,13 @@ final class RedisURLTests: XCTestCase {
         }
     }
 }
+
+final class RedisURLResolveTests: XCTestCase {
+    func testLiteralsStayAndLocalhostResolvesToLoopback() {
+        XCTAssertEqual(RedisURL(host: "10.0.0.7", port: 1).resolved(), RedisURL(host: "10.0.0.7", port: 1))
+        XCTAssertEqual(RedisURL(host: "::1", port: 1).resolved(), RedisURL(host: "::1", port: 1))
+        XCTAssertEqual(RedisURL(host: "localhost", port: 2, password: "p", database: 3).resolved(),
+                       RedisURL(host: "127.0.0.1", port: 2, password: "p", database: 3))
+        XCTAssertNil(RedisURL(host: "no-such-host.invalid", port: 1).resolved())
+    }
+}
