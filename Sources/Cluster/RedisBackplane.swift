@@ -135,8 +135,6 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     }
 
     private func connectionLost() {
-        commandsReady = commands.state == .up && commandsReady
-        subscribed = subscriber.state == .up && subscribed
         // Either connection lost is the backplane lost: publishing without hearing the
         // announcements (or the reverse) would break ordering guarantees.
         commands.drop()
