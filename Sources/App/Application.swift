@@ -30,6 +30,8 @@ public final class Application: @unchecked Sendable {
     public let metrics: SwitchboardMetrics
     /// The outbound sender reports its breaker state and Graph results here.
     public let healthSources = HealthSources()
+    /// Totals of every SwitchboardMetrics counter, readable as numbers (GET /api/ops/summary).
+    let counterTotals: CounterTotals
     let traffic = TrafficCounters()
     let healthMonitor: HealthMonitor
     let alertMonitor: AlertMonitor
@@ -50,7 +52,10 @@ public final class Application: @unchecked Sendable {
         factory.valueHistogramBuckets = SwitchboardMetrics.valueBuckets
         factory.defaultDurationHistogramBuckets = SwitchboardMetrics.durationBuckets
         metricsFactory = factory
-        let metrics = SwitchboardMetrics(factory: factory)
+        // Counters also count into `counterTotals`, which the ops console's summary reads.
+        let counterTotals = CounterTotals()
+        self.counterTotals = counterTotals
+        let metrics = SwitchboardMetrics(factory: CountingMetricsFactory(base: factory, totals: counterTotals))
         self.metrics = metrics
         var hs = HubSettings()
         hs.onFrameBuilt = { events in metrics.hubBatchSize.record(events) }
@@ -135,6 +140,9 @@ public final class Application: @unchecked Sendable {
         OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         StaticAssetRoutes.client.register(on: server)
+        StaticAssetRoutes.console.register(on: server)
+        OpsSummaryRoute(store: store, hub: hub, server: server, totals: counterTotals, traffic: traffic, sources: healthSources,
+                        alerts: alertMonitor, auth: auth).register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }
