@@ -175,6 +175,7 @@ public final class Application: @unchecked Sendable {
             "http.host": "\(config.server.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
             "services": "\(services.names.joined(separator: ","))",
+            "console.url": "\(consoleURL)",
         ])
         if credentials.secretFromFile {
             logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
@@ -190,6 +191,12 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// Where the ops console answers (IPv6 literals in brackets), for the start-up lines.
+    var consoleURL: String {
+        let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
+        return "http://\(host):\(server.boundPort)/console"
+    }
+
     /// Ready-to-use tokens so a fresh `make run` can be tried at once, for the executable to print
     /// to stdout; nil except on the start that generated the secret. Tokens are secrets: they are
     /// shown once and never logged (set SWITCHBOARD_AUTH_SECRET to manage the secret yourself, or
@@ -202,6 +209,7 @@ public final class Application: @unchecked Sendable {
             new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
             ops token (24 h, all topics): \(ops)
             agent token (24 h, inbox + conversation.*): \(agent)
+            ops console: \(consoleURL) (log in with the ops token)
 
             """
     }

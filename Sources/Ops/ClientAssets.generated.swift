@@ -966,6 +966,24 @@ export function breakerText(state, openUntilMs, nowMs) {
   return '';
 }
 
+/**
+ * The nodes a health report names when the server runs clustered: this node (`node` or `node_id`,
+ * top level or in the hub's details) and the nodes seen (`nodes` or `nodes_seen`: ids, objects
+ * with an id, or a count). `{ self, names }`; names is empty on a single node that names none.
+ */
+export function nodeNames(report) {
+  const hub = report?.services?.hub?.details ?? {};
+  const selfRaw = report?.node ?? report?.node_id ?? hub.node ?? hub.node_id;
+  const self = selfRaw === undefined || selfRaw === null ? null : String(selfRaw);
+  const seen = report?.nodes ?? hub.nodes ?? hub.nodes_seen;
+  const names = Array.isArray(seen)
+    ? seen.map((n) => (n !== null && typeof n === 'object' ? String(n.id ?? n.node_id ?? n.node ?? JSON.stringify(n)) : String(n)))
+    : [];
+  if (names.length === 0 && Number.isFinite(seen)) names.push(`${seen} node${seen === 1 ? '' : 's'} seen`);
+  if (names.length === 0 && self !== null) names.push(self);
+  return { self, names };
+}
+
 """#),
         ("index.html", #"""
 <!doctype html>
@@ -1364,7 +1382,7 @@ else showLogin('');
         ("panels.js", #"""
 // Renders the panels from plain data. Everything from the server goes in as textContent, never
 // as HTML: alert summaries and dead-letter errors carry text from outside.
-import { breakerText, formatClock, formatCount, formatDetails, formatDuration, formatRate } from './format.js';
+import { breakerText, formatClock, formatCount, formatDetails, formatDuration, formatRate, nodeNames } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -1402,13 +1420,15 @@ export function renderHealth(report) {
     ]);
   });
   $('health-services').replaceChildren(...items);
-  const nodes = report.nodes ?? report.services?.hub?.details?.nodes;
-  $('nodes').hidden = !Array.isArray(nodes) || nodes.length === 0;
-  if (Array.isArray(nodes)) {
-    $('node-list').replaceChildren(...nodes.map((n) => el('li', {
-      text: typeof n === 'object' && n !== null ? (n.id ?? n.node_id ?? JSON.stringify(n)) + (n.status ? ` (${n.status})` : '') : String(n),
-    })));
-  }
+  renderNodes(report);
+}
+
+function renderNodes(report) {
+  const { self, names } = nodeNames(report);
+  $('nodes').hidden = names.length === 0;
+  $('node-list').replaceChildren(...names.map((name) => el('li', {
+    text: name === self ? `${name} (this node)` : name, attrs: { 'data-node': name },
+  })));
 }
 
 function alertItem(a, { resolved, isNew }) {

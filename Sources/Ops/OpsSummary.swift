@@ -11,7 +11,7 @@ public struct OpsSummary: Sendable, Equatable {
         public var deadLetters = 0
         public var webhooksReceived: Int64 = 0
         public var signatureFailures: Int64 = 0
-        /// Processed batches' outcomes: done, retry, dead.
+        /// Processed webhooks' outcomes: done, retry, dead.
         public var processed: [String: Int64] = [:]
         public init() {}
     }

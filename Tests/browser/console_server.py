@@ -1,15 +1,10 @@
 """The real server with the fake Graph API, set up for the console's browser tests and bench:
 short alert, health and breaker timings so a breaker opens and an alert fires within seconds.
 Both processes listen on 127.0.0.1; the server is stopped by pid (its own process group)."""
-import base64
-import hashlib
-import hmac
 import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +16,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 from fake_graph.faults import Fault  # noqa: E402
 from fake_graph.server import FakeGraph  # noqa: E402
-from switchboard_sim import sign  # noqa: E402
+from switchboard_sim import payloads, sign  # noqa: E402
+
+from browser_support import free_port, signed_token, stop_group  # noqa: E402
 
 BIN = os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, ".build", "release", "switchboard"))
 SECRET = "console-browser-secret-" + secrets.token_hex(8)
@@ -41,22 +38,9 @@ SETTINGS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def mint_token(role, topics=("*",), ttl=3600, secret=SECRET, sub="console-test", exp=None):
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"sub": sub, "role": role, "topics": list(topics), "exp": exp if exp is not None else int(time.time()) + ttl}
-    payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signature = b64url(hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
+    return signed_token(secret, {"sub": sub, "role": role, "topics": list(topics),
+                                 "exp": exp if exp is not None else int(time.time()) + ttl})
 
 
 class ConsoleServer:
@@ -87,13 +71,7 @@ class ConsoleServer:
             time.sleep(0.05)
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, timeout=15)
         self.fake.stop()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -123,6 +101,12 @@ class ConsoleServer:
             "Content-Type": "application/json", "X-Hub-Signature-256": sign.signature(APP_SECRET, raw)})
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status
+
+    def post_inbound_messages(self, n, wa_id="15557770000"):
+        """`n` signed webhooks, each one customer text message."""
+        for i in range(n):
+            raw = json.dumps(payloads.envelope([payloads.text_message(wa_id, f"hello {i}")])).encode()
+            assert self.post_webhook(raw) == 200
 
     def publish(self, events):
         return self.request("POST", "/api/publish", events)

@@ -103,6 +103,8 @@ def test_console_shows_health_alerts_breaker_and_replays_dead_letters(server, br
             assert page.visible(f"#health-services [data-service='{service}']"), service
         page.wait_for("Number(document.getElementById('hub-connections').textContent) >= 1", what="own connection counted")
         assert page.text("#breaker-state") == "closed"
+        server.post_inbound_messages(12)
+        page.wait_for("parseFloat(document.getElementById('webhook-rate').textContent) > 0", what="webhooks per second")
 
         # Graph fails until the breaker opens: a critical alert and the open breaker, within seconds.
         server.fail_graph(seconds=120)

@@ -49,3 +49,21 @@ export function breakerText(state, openUntilMs, nowMs) {
   if (state === 'half_open') return 'probing';
   return '';
 }
+
+/**
+ * The nodes a health report names when the server runs clustered: this node (`node` or `node_id`,
+ * top level or in the hub's details) and the nodes seen (`nodes` or `nodes_seen`: ids, objects
+ * with an id, or a count). `{ self, names }`; names is empty on a single node that names none.
+ */
+export function nodeNames(report) {
+  const hub = report?.services?.hub?.details ?? {};
+  const selfRaw = report?.node ?? report?.node_id ?? hub.node ?? hub.node_id;
+  const self = selfRaw === undefined || selfRaw === null ? null : String(selfRaw);
+  const seen = report?.nodes ?? hub.nodes ?? hub.nodes_seen;
+  const names = Array.isArray(seen)
+    ? seen.map((n) => (n !== null && typeof n === 'object' ? String(n.id ?? n.node_id ?? n.node ?? JSON.stringify(n)) : String(n)))
+    : [];
+  if (names.length === 0 && Number.isFinite(seen)) names.push(`${seen} node${seen === 1 ? '' : 's'} seen`);
+  if (names.length === 0 && self !== null) names.push(self);
+  return { self, names };
+}

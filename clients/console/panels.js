@@ -1,6 +1,6 @@
 // Renders the panels from plain data. Everything from the server goes in as textContent, never
 // as HTML: alert summaries and dead-letter errors carry text from outside.
-import { breakerText, formatClock, formatCount, formatDetails, formatDuration, formatRate } from './format.js';
+import { breakerText, formatClock, formatCount, formatDetails, formatDuration, formatRate, nodeNames } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,13 +38,15 @@ export function renderHealth(report) {
     ]);
   });
   $('health-services').replaceChildren(...items);
-  const nodes = report.nodes ?? report.services?.hub?.details?.nodes;
-  $('nodes').hidden = !Array.isArray(nodes) || nodes.length === 0;
-  if (Array.isArray(nodes)) {
-    $('node-list').replaceChildren(...nodes.map((n) => el('li', {
-      text: typeof n === 'object' && n !== null ? (n.id ?? n.node_id ?? JSON.stringify(n)) + (n.status ? ` (${n.status})` : '') : String(n),
-    })));
-  }
+  renderNodes(report);
+}
+
+function renderNodes(report) {
+  const { self, names } = nodeNames(report);
+  $('nodes').hidden = names.length === 0;
+  $('node-list').replaceChildren(...names.map((name) => el('li', {
+    text: name === self ? `${name} (this node)` : name, attrs: { 'data-node': name },
+  })));
 }
 
 function alertItem(a, { resolved, isNew }) {

@@ -5,7 +5,7 @@ import test from 'node:test';
 
 import { AlertBook } from '../alerts.js';
 import { niceCeiling } from '../chart.js';
-import { breakerText, formatDetails, formatDuration, formatRate } from '../format.js';
+import { breakerText, formatDetails, formatDuration, formatRate, nodeNames } from '../format.js';
 import { polylinePoints, RateSeries } from '../series.js';
 import { checkOpsClaims, forgetToken, loadToken, refusalMessage, saveToken, STORAGE_KEY } from '../session.js';
 
@@ -123,4 +123,13 @@ test('reconcile resolves what the server no longer lists and reports what is new
   assert.deepEqual([...book.firing.keys()].sort(), ['kept', 'new']);
   assert.equal(book.resolved[0].key, 'gone');
   assert.equal(book.resolved[0].resolved_at, new Date(NOW).toISOString());
+});
+
+test('nodes are named from the health report when clustered, and not otherwise', () => {
+  assert.deepEqual(nodeNames({ status: 'ok', services: { hub: { details: { connections: 1 } } } }), { self: null, names: [] });
+  assert.deepEqual(nodeNames({ node: 'a', services: { hub: { details: { nodes: ['a', 'b'] } } } }), { self: 'a', names: ['a', 'b'] });
+  assert.deepEqual(nodeNames({ node_id: 'n1', services: { hub: { details: { nodes_seen: 3 } } } }).names, ['3 nodes seen']);
+  assert.deepEqual(nodeNames({ nodes: [{ id: 'x', status: 'ok' }] }).names, ['x']);
+  assert.deepEqual(nodeNames({ node: 'solo' }), { self: 'solo', names: ['solo'] });
+  assert.deepEqual(nodeNames(null), { self: null, names: [] });
 });
