@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "browser"))
@@ -87,7 +88,16 @@ class Load:
         sub.join(5)
 
 
+def summary_requests(server):
+    """GET /api/ops/summary answered so far (from /metrics): shows that the consoles really poll."""
+    with urllib.request.urlopen(server.base + "/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("switchboard_http_requests_total{") and 'route="/api/ops/summary"' in line)
+
+
 def measure_cpu(server, seconds, with_load):
+    polls = summary_requests(server)
     before, t0 = cpu_seconds(server.proc.pid), time.monotonic()
     load = None
     if with_load:
@@ -97,7 +107,8 @@ def measure_cpu(server, seconds, with_load):
         time.sleep(seconds)
     elapsed = time.monotonic() - t0
     used = cpu_seconds(server.proc.pid) - before
-    out = {"seconds": round(elapsed, 1), "server_cpu_percent": round(100 * used / elapsed, 1)}
+    out = {"seconds": round(elapsed, 1), "server_cpu_percent": round(100 * used / elapsed, 1),
+           "console_polls_per_s": round((summary_requests(server) - polls) / elapsed, 1)}
     if load:
         out["events_per_s_published"] = round(load.published / elapsed)
         out["events_per_s_delivered"] = round(load.received / elapsed)
