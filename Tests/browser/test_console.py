@@ -159,6 +159,29 @@ def test_console_shows_health_alerts_breaker_and_replays_dead_letters(server, br
         page.close()
 
 
+def test_policy_blocks_inline_script_and_other_origins_but_not_the_own_socket(server, browser):
+    page = browser.page()
+    try:
+        log_in(page, server, mint_token("ops"))
+        wait_live(page)  # the page's own ws:// socket to this host passed connect-src 'self'
+        page.evaluate("""window.__violations = [];
+            document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.effectiveDirective));
+            const s = document.createElement('script');
+            s.textContent = 'window.__inlineRan = true';
+            document.body.append(s);
+            try { new WebSocket('ws://127.0.0.2:9/ws'); } catch (e) { window.__violations.push('throw:' + e.name); }
+            fetch('http://127.0.0.2:9/x').catch(() => {});""")
+        page.wait_for("window.__violations.length >= 3", what="three violations reported")
+        violations = page.evaluate("window.__violations")
+        assert page.evaluate("window.__inlineRan === undefined")
+        assert "script-src-elem" in violations and violations.count("connect-src") + sum(v.startswith("throw:") for v in violations) >= 2, violations
+        page.pump(0.3)
+        # Chromium logs each refusal to the console; those are the only entries allowed here.
+        assert page.problems and all("Content Security Policy" in p or "127.0.0.2" in p for p in page.problems), page.problems
+    finally:
+        page.close()
+
+
 def test_token_expiring_while_open_logs_out_cleanly(server, browser):
     page = browser.page()
     try:
