@@ -142,7 +142,7 @@ public final class Application: @unchecked Sendable {
         StaticAssetRoutes.client.register(on: server)
         StaticAssetRoutes.console.register(on: server)
         OpsSummaryRoute(store: store, hub: hub, server: server, totals: counterTotals, traffic: traffic, sources: healthSources,
-                        alerts: alertMonitor, auth: auth).register(on: server)
+                        alerts: alertMonitor, health: healthMonitor, auth: auth).register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }

@@ -770,14 +770,12 @@ export class ConsoleApi {
     const text = await response.text();
     let body = null;
     try { body = text ? JSON.parse(text) : null; } catch { body = null; }
-    // /health answers 503 with a report when a required service fails: that is data, not an error.
-    if (response.ok || (path === '/health' && body?.services)) return body;
+    if (response.ok) return body;
     const err = body?.error ?? {};
     throw new ApiError(response.status, err.code ?? 'http_' + response.status, err.message ?? response.statusText);
   }
 
   summary() { return this.request('GET', '/api/ops/summary'); }
-  health() { return this.request('GET', '/health'); }
   alerts() { return this.request('GET', '/api/alerts'); }
   deadLetters() { return this.request('GET', '/api/admin/dead-letters'); }
   replay(id) { return this.request('POST', `/api/admin/dead-letters/${encodeURIComponent(id)}/replay`); }
@@ -1113,8 +1111,8 @@ export function nodeNames(report) {
         ("main.js", #"""
 // The ops console page: log in with an ops token, then keep every panel live. Live data comes
 // from the hub over /ws with the project's own client (`system.health`: health changes and
-// breaker transitions; `alerts`: firing and resolved), the figures from GET /api/ops/summary and
-// /health once a second, dead letters from the admin routes. Panels render in panels.js.
+// breaker transitions; `alerts`: firing and resolved), the figures and the last health report
+// from GET /api/ops/summary once a second, dead letters from the admin routes. Panels render in panels.js.
 import { Switchboard, decodeTokenClaims } from '/client/switchboard.js';
 import { AlertBook } from './alerts.js';
 import { ApiError, ConsoleApi } from './api.js';
@@ -1271,10 +1269,12 @@ class ConsoleSession {
     }
     const started = Date.now();
     try {
-      const [summary, health] = await Promise.all([this.api.summary(), this.api.health()]);
+      const summary = await this.api.summary();
       if (this.stopped) return;
-      this.health = health;
-      renderHealth(health);
+      if (summary.health) {
+        this.health = summary.health;
+        renderHealth(summary.health);
+      }
       this.applySummary(summary);
       if (summary.inbound.dead_letters !== this.deadLetterCount || started - this.deadLettersAt >= DEAD_LETTER_REFRESH_MS) {
         this.deadLetterCount = summary.inbound.dead_letters;

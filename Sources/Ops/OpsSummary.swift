@@ -1,5 +1,5 @@
 // The numbers behind the ops console's inbound, outbound and hub panels, as one JSON object:
-// the same figures /metrics and /health compute, read from the store, the counter totals and
+// the same figures /metrics and /health compute (and the last /health report itself), read from the store, the counter totals and
 // the hub's atomics at request time. Pure: gathered by OpsSummaryRoute, encoded here.
 import JSON
 
@@ -46,6 +46,9 @@ public struct OpsSummary: Sendable, Equatable {
     public var outbound = Outbound()
     public var hub = HubFigures()
     public var alertsFiring = 0
+    /// The last background health report as GET /health encodes it, so the console reads health
+    /// with the figures in one request (and never sees /health's 503 as a failed load).
+    public var healthJSON: [UInt8]?
 
     public init(nowMs: Int64) {
         self.nowMs = nowMs
@@ -84,6 +87,11 @@ public struct OpsSummary: Sendable, Equatable {
             ])),
             ("alerts_firing", int(alertsFiring)),
         ])
-        return JSONWriter.encode(value)
+        var out = JSONWriter.encode(value)
+        out.removeLast()  // the closing brace: the report is spliced in as it is
+        out.append(contentsOf: #","health":"#.utf8)
+        out.append(contentsOf: healthJSON ?? Array("null".utf8))
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }

@@ -17,10 +17,11 @@ public struct OpsSummaryRoute {
     let traffic: TrafficCounters
     let sources: HealthSources
     let alerts: AlertMonitor
+    let health: HealthMonitor
     let auth: Authenticator
 
     public init(store: any HealthStore, hub: any HubStatistics, server: Server, totals: CounterTotals, traffic: TrafficCounters,
-                sources: HealthSources, alerts: AlertMonitor, auth: Authenticator) {
+                sources: HealthSources, alerts: AlertMonitor, health: HealthMonitor, auth: Authenticator) {
         self.store = store
         self.hub = hub
         self.server = server
@@ -28,6 +29,7 @@ public struct OpsSummaryRoute {
         self.traffic = traffic
         self.sources = sources
         self.alerts = alerts
+        self.health = health
         self.auth = auth
     }
 
@@ -96,6 +98,7 @@ public struct OpsSummaryRoute {
         s.hub.eventsDelivered = c.eventsDelivered.load(ordering: .relaxed)
         s.hub.slowConsumerCloses = c.slowConsumerCloses.load(ordering: .relaxed)
         s.alertsFiring = alerts.firing.count
+        s.healthJSON = health.report?.json()
         return s
     }
 }

@@ -23,6 +23,7 @@ final class OpsSummaryTests: XCTestCase {
         let hub = try XCTUnwrap(j["hub"] as? [String: Any])
         XCTAssertEqual(Set(hub.keys), ["connections", "subscriptions", "topics", "events_published", "events_delivered", "slow_consumer_closes"])
         XCTAssertEqual(j["alerts_firing"] as? Int, 0)
+        XCTAssertTrue(j["health"] is NSNull, "no report yet")
     }
 
     func testFiguresLandInTheirFields() throws {
@@ -35,6 +36,7 @@ final class OpsSummaryTests: XCTestCase {
         s.outbound.breaker = "open"
         s.hub.eventsDelivered = 1234
         s.alertsFiring = 2
+        s.healthJSON = Array(#"{"status":"ok","services":{}}"#.utf8)
         let j = try decode(s)
         let inbound = try XCTUnwrap(j["inbound"] as? [String: Any])
         XCTAssertEqual(inbound["pending"] as? Int, 3)
@@ -45,5 +47,6 @@ final class OpsSummaryTests: XCTestCase {
         XCTAssertEqual(outbound["breaker"] as? String, "open")
         XCTAssertEqual((j["hub"] as? [String: Any])?["events_delivered"] as? Int, 1234)
         XCTAssertEqual(j["alerts_firing"] as? Int, 2)
+        XCTAssertEqual((j["health"] as? [String: Any])?["status"] as? String, "ok")
     }
 }

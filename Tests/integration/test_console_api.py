@@ -99,7 +99,8 @@ def test_summary_for_ops_token_and_api_key_only(srv):
         r = requests.get(srv.base + "/api/ops/summary", headers=headers)
         assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", r.text
         body = r.json()
-        assert set(body) == {"now_ms", "inbound", "outbound", "hub", "alerts_firing"}
+        assert set(body) == {"now_ms", "inbound", "outbound", "hub", "alerts_firing", "health"}
+        assert body["health"]["status"] in ("ok", "degraded", "error") and "database" in body["health"]["services"]
         assert set(body["outbound"]["depth"]) >= {"queued", "retrying", "sending", "failed"}
         assert body["outbound"]["configured"] is False and body["outbound"]["breaker"] == "closed"
     assert requests.get(srv.base + "/api/ops/summary", headers=AGENT).status_code == 403

@@ -30,14 +30,12 @@ export class ConsoleApi {
     const text = await response.text();
     let body = null;
     try { body = text ? JSON.parse(text) : null; } catch { body = null; }
-    // /health answers 503 with a report when a required service fails: that is data, not an error.
-    if (response.ok || (path === '/health' && body?.services)) return body;
+    if (response.ok) return body;
     const err = body?.error ?? {};
     throw new ApiError(response.status, err.code ?? 'http_' + response.status, err.message ?? response.statusText);
   }
 
   summary() { return this.request('GET', '/api/ops/summary'); }
-  health() { return this.request('GET', '/health'); }
   alerts() { return this.request('GET', '/api/alerts'); }
   deadLetters() { return this.request('GET', '/api/admin/dead-letters'); }
   replay(id) { return this.request('POST', `/api/admin/dead-letters/${encodeURIComponent(id)}/replay`); }

@@ -1,7 +1,7 @@
 // The ops console page: log in with an ops token, then keep every panel live. Live data comes
 // from the hub over /ws with the project's own client (`system.health`: health changes and
-// breaker transitions; `alerts`: firing and resolved), the figures from GET /api/ops/summary and
-// /health once a second, dead letters from the admin routes. Panels render in panels.js.
+// breaker transitions; `alerts`: firing and resolved), the figures and the last health report
+// from GET /api/ops/summary once a second, dead letters from the admin routes. Panels render in panels.js.
 import { Switchboard, decodeTokenClaims } from '/client/switchboard.js';
 import { AlertBook } from './alerts.js';
 import { ApiError, ConsoleApi } from './api.js';
@@ -158,10 +158,12 @@ class ConsoleSession {
     }
     const started = Date.now();
     try {
-      const [summary, health] = await Promise.all([this.api.summary(), this.api.health()]);
+      const summary = await this.api.summary();
       if (this.stopped) return;
-      this.health = health;
-      renderHealth(health);
+      if (summary.health) {
+        this.health = summary.health;
+        renderHealth(summary.health);
+      }
       this.applySummary(summary);
       if (summary.inbound.dead_letters !== this.deadLetterCount || started - this.deadLettersAt >= DEAD_LETTER_REFRESH_MS) {
         this.deadLetterCount = summary.inbound.dead_letters;
