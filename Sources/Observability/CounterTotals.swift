@@ -28,10 +28,9 @@ public final class CounterTotals: Sendable {
         }
     }
 
+    /// The same key SwitchboardMetrics files its labelled metrics under.
     static func key(_ name: String, _ dimensions: [(String, String)]) -> String {
-        var k = name
-        for (n, v) in dimensions { k += "|\(n)=\(v)" }
-        return k
+        SwitchboardMetrics.key(name, dimensions)
     }
 }
 

@@ -1,6 +1,7 @@
-// The numbers behind the ops console's inbound, outbound and hub panels, as one JSON object:
-// the same figures /metrics and /health compute (and the last /health report itself), read from the store, the counter totals and
-// the hub's atomics at request time. Pure: gathered by OpsSummaryRoute, encoded here.
+// The numbers behind the ops console's inbound, outbound and hub panels, as one JSON object: the
+// same figures /metrics and /health compute (and the last /health report itself), read from the
+// store, the counter totals and the hub's atomics at request time. Pure: gathered by
+// OpsSummaryRoute, encoded here.
 import JSON
 
 public struct OpsSummary: Sendable, Equatable {
