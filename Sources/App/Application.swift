@@ -209,7 +209,7 @@ public final class Application: @unchecked Sendable {
             new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
             ops token (24 h, all topics): \(ops)
             agent token (24 h, inbox + conversation.*): \(agent)
-            ops console: \(consoleURL) (log in with the ops token)
+            ops console: \(consoleURL) (log in there with the ops-role token above)
 
             """
     }
