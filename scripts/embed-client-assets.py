@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes Sources/Ops/ClientAssets.generated.swift from clients/js and clients/console, so the server
-binary carries the JS client, the demo page and the ops console and serves them from any working directory. Run it after editing
-clients/js/switchboard.js, clients/js/demo.html or a file of clients/console; OpsTests fails while the two disagree.
+"""Writes Sources/Ops/ClientAssets.generated.swift from clients/js and clients/console, so the
+server binary carries the JS client, the demo page and the ops console and serves them from any
+working directory. Run it after editing clients/js/switchboard.js, clients/js/demo.html or a file
+of clients/console; OpsTests fails while they disagree.
 Usage: python3 scripts/embed-client-assets.py [--check]"""
 import os
 import sys
