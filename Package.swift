@@ -69,6 +69,7 @@ let package = Package(
         // Configuration, credentials and wiring only.
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Lifecycle", "Server", "Inbound", "Outbound", "Ops",
+            "SocketIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -20,6 +20,8 @@ public final class Application: @unchecked Sendable {
     public let config: Configuration
     public let server: Server
     public let hub: HubFanout
+    /// Socket.IO v4 at /socket.io/.
+    public let socketIO: SocketIORoutes
     public let credentials: Credentials
     public let store: SQLiteStore
     let processor: InboxProcessor
@@ -61,6 +63,9 @@ public final class Application: @unchecked Sendable {
         hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubFanout(settings: hs, loops: server.loops)
+        var sio = config.socketIO
+        sio.engine.maxBufferedBytes = config.maxConnectionBuffer
+        socketIO = SocketIORoutes(settings: sio, fanout: hub, auth: credentials.authenticator, server: server)
         let dbPath = config.dataDir + "/switchboard.db"
         store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -127,6 +132,7 @@ public final class Application: @unchecked Sendable {
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
         HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
+        socketIO.register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
@@ -156,7 +162,8 @@ public final class Application: @unchecked Sendable {
         // What the services published while starting (the first health report) becomes history
         // before the first client can subscribe, so no client receives it as a live event.
         let hub = self.hub
-        group.add(ClosureService("http-listener", start: { hub.flushAll(); server.startAccepting() }, stop: { server.shutdown() }))
+        let socketIO = self.socketIO
+        group.add(ClosureService("http-listener", start: { hub.flushAll(); server.startAccepting() }, stop: { socketIO.shutdown(); server.shutdown() }))
         return group
     }
 
