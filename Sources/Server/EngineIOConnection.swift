@@ -61,7 +61,9 @@ final class EngineIOConnection: @unchecked Sendable {
 
     /// Bytes waiting for this client: the poll buffer, or the WebSocket's queue.
     var queuedBytes: Int { engine.sendsDirectlyToWebSocket ? (webSocket?.queuedBytes ?? 0) : engine.bufferedBytes }
-    var bytesWritten: Int { webSocket?.bytesWritten ?? 0 }
+    /// Monotonic, as the hub's stall detection needs: bytes answered to polls plus the WebSocket's.
+    var bytesWritten: Int { polledBytes + (webSocket?.bytesWritten ?? 0) }
+    private var polledBytes = 0
 
     /// Queues Engine.IO packets in text form (several may be joined by 0x1E).
     func send(_ packets: [UInt8]) {
@@ -93,6 +95,7 @@ final class EngineIOConnection: @unchecked Sendable {
                 arriving?.respond(Self.errorResponse(.badRequest))
                 arriving = nil
             case .answerPoll(let body):
+                polledBytes += body.count
                 if let held = heldPoll {
                     heldPoll = nil
                     held.respond(Self.pollingResponse(body))
@@ -163,6 +166,7 @@ final class EngineIOConnection: @unchecked Sendable {
             case .answerPoll(let body):
                 heldPoll?.respond(Self.pollingResponse(body))
                 heldPoll = nil
+                polledBytes += body.count
             case .rejectPoll:
                 break  // answered by pollArrived, which holds the request
             case .sendWebSocket(let text):
