@@ -83,8 +83,9 @@ class Poller:
                 if packet == b"2":
                     await self.request(post, "POST", q, b"3")
                 elif packet.startswith(b"42[\"bench\""):
-                    sent = json.loads(packet[2:])[1]["data"]["t"]
-                    self.received.append((now, sent))
+                    # `"data":{"t":<publish time>}`: found, not parsed, so the client keeps up
+                    i = packet.find(b'"data":{"t":') + 12
+                    self.received.append((now, float(packet[i:packet.find(b"}", i)])))
         for _, w in (get, post):
             w.close()
 
@@ -97,21 +98,13 @@ async def poll_main(base, token, topic, n, duration, rate, api_key):
     until = start + 3 + duration + 3
     tasks = [asyncio.create_task(p.run(token, topic, until)) for p in pollers]
     await asyncio.sleep(3)  # everyone subscribed
-    pub = await asyncio.open_connection(host, port)
-    published = 0
-    t0 = time.time()
-    while time.time() < t0 + duration:
-        due = int((time.time() - t0) * rate)
-        while published < due:
-            body = json.dumps({"topic": topic, "type": "bench", "data": {"t": time.time()}}).encode()
-            pub[1].write(f"POST /api/publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_key}\r\n"
-                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
-            head = await pub[0].readuntil(b"\r\n\r\n")
-            length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
-            await pub[0].readexactly(length)
-            published += 1
-        await asyncio.sleep(0.002)
-    await asyncio.sleep(2)  # the last events arrive
+    # The publisher runs in its own process, so its pace does not depend on this busy loop.
+    proc = await asyncio.create_subprocess_exec(sys.executable, __file__, "publish", base, api_key, topic, str(duration), str(rate),
+                                                stdout=asyncio.subprocess.PIPE)
+    published = int((await proc.communicate())[0])
+    deadline = time.time() + 10  # the last events arrive (or the client gives up)
+    while time.time() < deadline and sum(len(p.received) for p in pollers) < published * n:
+        await asyncio.sleep(0.1)
     for t in tasks:
         t.cancel()  # a held poll would otherwise wait for the next ping
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -122,9 +115,27 @@ async def poll_main(base, token, topic, n, duration, rate, api_key):
                       "lat_ms": {"p50": pct(0.5), "p90": pct(0.9), "p99": pct(0.99), "max": lat[-1] if lat else None}}))
 
 
+def publish_main(base, api_key, topic, duration, rate):
+    import http.client
+    host, port = base.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port))
+    published, t0 = 0, time.time()
+    while time.time() < t0 + duration:
+        while published < int((time.time() - t0) * rate):
+            body = json.dumps({"topic": topic, "type": "bench", "data": {"t": time.time()}})
+            conn.request("POST", "/api/publish", body, {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"})
+            conn.getresponse().read()
+            published += 1
+        time.sleep(0.001)
+    print(published)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "pyserver":
         pyserver(int(sys.argv[2]))
+    elif sys.argv[1] == "publish":
+        base, key, topic, duration, rate = sys.argv[2:7]
+        publish_main(base, key, topic, float(duration), float(rate))
     elif sys.argv[1] == "poll":
         base, token, topic, n, duration, rate, key = sys.argv[2:9]
         asyncio.run(poll_main(base, token, topic, int(n), float(duration), float(rate), key))
