@@ -37,16 +37,7 @@ gcc -O2 -Wall -o "$WORK/wsload" "$HERE/wsload/wsload.c"
 
 export SWITCHBOARD_AUTH_SECRET="bench-secret-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 export SWITCHBOARD_API_KEY="bench-key-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-TOKEN="$(python3 - <<'PY'
-import base64, hashlib, hmac, json, os, time
-b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-head = b64(b'{"alg":"HS256","typ":"JWT"}')
-body = b64(json.dumps({"sub": "bench-socketio", "role": "service", "topics": ["*"], "exp": int(time.time()) + 3600},
-                      separators=(",", ":")).encode())
-sig = hmac.new(os.environ["SWITCHBOARD_AUTH_SECRET"].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-print(f"{head}.{body}.{b64(sig)}")
-PY
-)"
+TOKEN="$(service_token bench-socketio)"
 
 start_switchboard() {
   PORT="$(free_port)"
