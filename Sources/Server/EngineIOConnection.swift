@@ -194,7 +194,12 @@ final class EngineIOConnection: @unchecked Sendable {
         isClosed = true
         if let t = timer { loop.cancel(t); timer = nil }
         if let t = connectTimer { loop.cancel(t); connectTimer = nil }
-        webSocket?.close(code: WebSocketCloseCode.normal, reason: "")
+        if reason == .slowConsumer {
+            // As /ws does (4008); the client reconnects and recovers what history still holds.
+            webSocket?.closeDiscardingOutput(code: CloseCodes.slowConsumer, reason: "slow consumer")
+        } else {
+            webSocket?.close(code: WebSocketCloseCode.normal, reason: "")
+        }
         probe?.close(code: WebSocketCloseCode.normal, reason: "")
         webSocket = nil
         probe = nil

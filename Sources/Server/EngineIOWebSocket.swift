@@ -36,6 +36,11 @@ final class LinkedWebSocket: @unchecked Sendable {
         onPeerLoop { link in link.peer.close(code: code, reason: reason) }
     }
 
+    /// A slow consumer: what is queued would delay the close indefinitely, so it is dropped.
+    func closeDiscardingOutput(code: UInt16, reason: String) {
+        onPeerLoop { link in link.peer.closeDiscardingOutput(code: code, reason: reason) }
+    }
+
     private func onPeerLoop(_ body: @escaping (LinkedWebSocket) -> Void) {
         if sameLoop {
             body(self)

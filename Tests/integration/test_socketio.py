@@ -35,9 +35,10 @@ def agent(topics=("inbox",), **kw):
     return jwt_helper.token(SECRET, "agent", list(topics), **kw)
 
 
-def publish(srv, topic, type_, data):
-    r = requests.post(srv.base + "/api/publish", json={"topic": topic, "type": type_, "data": data},
-                      headers={"Authorization": "Bearer " + API_KEY})
+def publish(srv, topic, type_=None, data=None):
+    """One event (topic, type, data), or a list of event objects as `topic`."""
+    body = topic if isinstance(topic, list) else {"topic": topic, "type": type_, "data": data}
+    r = requests.post(srv.base + "/api/publish", json=body, headers={"Authorization": "Bearer " + API_KEY})
     assert r.status_code == 202, r.text
     return r.json()["results"][0]["seq"]
 
@@ -317,3 +318,29 @@ def test_async_client_reconnects_after_server_drops_it(server_factory):
         assert "inbox" in ack["topics"]
         await sio.disconnect()
     asyncio.run(run())
+
+
+def test_slow_consumer_is_closed_4008_and_others_keep_everything(server_factory):
+    srv = server_factory(env=dict(ENV, SWITCHBOARD_MAX_CONN_BUFFER="262144", SWITCHBOARD_BATCH_WINDOW_MS="1")).start()
+
+    def subscriber(**kw):
+        ws = RawWS(srv.port, "/socket.io/?EIO=4&transport=websocket", **kw)
+        ws.recv_frame()
+        ws.send_text("40" + json.dumps({"token": agent()}))
+        ws.send_text('420["subscribe",{"topics":["inbox"]}]')
+        return ws
+
+    stalled = subscriber(rcvbuf=4096)
+    healthy = subscriber()
+    assert healthy.recv_frame()[1].startswith(b"40{")
+    assert healthy.recv_frame()[1].startswith(b"430[")
+    blob = "y" * 4000
+    seen = 0
+    for round_ in range(1, 41):
+        publish(srv, [{"topic": "inbox", "type": "t", "data": blob} for _ in range(50)])
+        while seen < round_ * 50:
+            if healthy.recv_frame()[1].startswith(b'42["t"'):
+                seen += 1
+    code, _ = stalled.recv_until_close(limit=1000000)
+    assert code == 4008
+    assert seen == 2000
