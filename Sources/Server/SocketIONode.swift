@@ -29,7 +29,7 @@ final class SocketIONode: @unchecked Sendable {
     let fanout: HubFanout
     let auth: Authenticator
     let sessions = Locked<[String: EngineIOConnection]>([:])
-    private let saved = Locked<SavedSockets>(SavedSockets())
+    private let saved = Locked<SavedSocketShelf>(SavedSocketShelf())
     private let caches: [FrameCache]
 
     init(settings: SocketIOSettings, fanout: HubFanout, auth: Authenticator, loops: [EventLoop]) {
@@ -147,40 +147,5 @@ final class TranscodedFrame {
         out.reserveCapacity(packets.reduce(0) { $0 + $1.count + 10 })
         for p in packets { WebSocketFrameEncoder.append(opcode: .text, payload: p, to: &out) }
         return out
-    }
-}
-
-/// A socket that dropped for a recoverable reason, kept for `maxDisconnectionMs`.
-struct SavedSocket {
-    let sid: String
-    let pid: String
-    let patterns: [TopicPattern]
-    let trail: DeliveryTrail
-    var savedAtMs: Int64 = 0
-}
-
-private struct SavedSockets {
-    private var byPid: [String: SavedSocket] = [:]
-    private var order: [String] = []  // pids, oldest first (may hold pids already taken)
-
-    mutating func insert(_ socket: SavedSocket, nowMs: Int64, ttlMs: Int64, max: Int) {
-        var s = socket
-        s.savedAtMs = nowMs
-        byPid[s.pid] = s
-        order.append(s.pid)
-        var drop = 0
-        while drop < order.count {
-            let pid = order[drop]
-            guard let entry = byPid[pid] else { drop += 1; continue }
-            guard nowMs - entry.savedAtMs > ttlMs || byPid.count > max else { break }
-            byPid[pid] = nil
-            drop += 1
-        }
-        if drop > 0 { order.removeFirst(drop) }
-    }
-
-    mutating func take(_ pid: String, nowMs: Int64, ttlMs: Int64) -> SavedSocket? {
-        guard let s = byPid.removeValue(forKey: pid), nowMs - s.savedAtMs <= ttlMs else { return nil }
-        return s
     }
 }
