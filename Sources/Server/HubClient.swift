@@ -71,30 +71,25 @@ final class HubClient: WebSocketEndpoint, HubSubscriber {
     private func handle(_ op: ClientOp) {
         switch op {
         case let .subscribe(id, topics, since):
-            if let refusal = gate.admit(topics) {
-                sendError(id: id, refusal)
-                return
+            let result: HubFanout.SubscribeResult
+            switch engine.subscribe(self, gate: &gate, patterns: topics, since: since) {
+            case .failure(let refusal): return sendError(id: id, refusal)
+            case .success(let r): result = r
             }
-            let result = engine.subscribe(self, patterns: topics, since: since)
             var out: [UInt8] = []
             ProtocolCodec.appendSubscribeAck(id: id, topics: result.ack, to: &out)
             peer?.sendText(out)
             for frame in result.replay { peer?.sendFrame(frame) }
         case let .unsubscribe(id, topics):
-            engine.unsubscribe(self, patterns: topics)
-            gate.release(topics)
+            engine.unsubscribe(self, gate: &gate, patterns: topics)
             var out: [UInt8] = []
             ProtocolCodec.appendAck(id: id, to: &out)
             peer?.sendText(out)
         case let .publish(id, topic, type, data):
-            if let refusal = gate.publishRefusal {
-                sendError(id: id, refusal)
-                return
-            }
-            guard case .published(let seqs) = engine.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
-                  let seq = seqs.first else {
-                sendError(id: id, code: "overloaded", message: "the hub is overloaded; retry later")
-                return
+            let seq: Int64
+            switch engine.publish(gate: gate, topic: topic, type: type, data: data) {
+            case .failure(let refusal): return sendError(id: id, refusal)
+            case .success(let s): seq = s
             }
             var out: [UInt8] = []
             ProtocolCodec.appendPublishAck(id: id, topic: topic, seq: seq, to: &out)

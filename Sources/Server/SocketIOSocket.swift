@@ -164,35 +164,28 @@ final class SocketIOSocket: HubSubscriber {
         defer { self.gate = gate }
         switch op {
         case let .subscribe(_, topics, since):
-            if let refusal = gate.admit(topics) {
+            switch node.fanout.subscribe(self, gate: &gate, patterns: topics, since: since) {
+            case .failure(let refusal):
                 if let id = ackID { sendAck(id, SocketIOEventRequest.errorAck(refusal)) }
-                return
+            case .success(let result):
+                for entry in result.ack where !entry.wildcard {
+                    let position = entry.recovered == true ? since[entry.topic] : nil
+                    trail.positioned(entry.topic, at: position ?? StreamPosition(epoch: entry.epoch, seq: entry.seq))
+                }
+                if let id = ackID { sendAck(id, SocketIOEventRequest.subscribeAck(result.ack)) }
+                for frame in result.replay { sendFrame(frame) }
             }
-            let result = node.fanout.subscribe(self, patterns: topics, since: since)
-            for entry in result.ack where !entry.wildcard {
-                let position = entry.recovered == true ? since[entry.topic] : nil
-                trail.positioned(entry.topic, at: position ?? StreamPosition(epoch: entry.epoch, seq: entry.seq))
-            }
-            if let id = ackID { sendAck(id, SocketIOEventRequest.subscribeAck(result.ack)) }
-            for frame in result.replay { sendFrame(frame) }
         case let .unsubscribe(_, topics):
-            node.fanout.unsubscribe(self, patterns: topics)
-            gate.release(topics)
+            node.fanout.unsubscribe(self, gate: &gate, patterns: topics)
             for t in topics where !t.isWildcard { trail.forget(t.description) }
             if let id = ackID { sendAck(id, Array("{}".utf8)) }
         case let .publish(_, topic, type, data):
-            if let refusal = gate.publishRefusal {
-                if let id = ackID { sendAck(id, SocketIOEventRequest.errorAck(refusal)) }
-                return
+            let outcome = node.fanout.publish(gate: gate, topic: topic, type: type, data: data)
+            guard let id = ackID else { return }
+            switch outcome {
+            case .failure(let refusal): sendAck(id, SocketIOEventRequest.errorAck(refusal))
+            case .success(let seq): sendAck(id, Array(#"{"seq":\#(seq)}"#.utf8))
             }
-            guard case .published(let seqs) = node.fanout.publish([OutgoingEvent(topic: topic, type: type, data: data)], as: .external),
-                  let seq = seqs.first else {
-                if let id = ackID {
-                    sendAck(id, SocketIOEventRequest.errorAck(ClientRefusal(code: "overloaded", message: "the hub is overloaded; retry later")))
-                }
-                return
-            }
-            if let id = ackID { sendAck(id, Array(#"{"seq":\#(seq)}"#.utf8)) }
         case .ping:
             break  // not a Socket.IO event (decode never returns it)
         }
