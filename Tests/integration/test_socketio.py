@@ -344,3 +344,26 @@ def test_slow_consumer_is_closed_4008_and_others_keep_everything(server_factory)
     code, _ = stalled.recv_until_close(limit=1000000)
     assert code == 4008
     assert seen == 2000
+
+
+def test_heartbeat_ping_every_interval_and_close_without_pong(srv):
+    """The real timings (25 s + 20 s, so this test takes 45 s): a pong keeps the session, a
+    missing pong closes it."""
+    answering = RawWS(srv.port, "/socket.io/?EIO=4&transport=websocket", timeout=60)
+    silent = RawWS(srv.port, "/socket.io/?EIO=4&transport=websocket", timeout=60)
+    start = time.time()
+    for ws in (answering, silent):
+        ws.recv_frame()
+        ws.send_text("40" + json.dumps({"token": agent()}))
+        assert ws.recv_frame()[1].startswith(b"40{")
+    assert answering.recv_frame()[1] == b"2"
+    assert 24 <= time.time() - start <= 27
+    answering.send_text("3")
+    assert silent.recv_frame()[1] == b"2"
+    code, _ = silent.recv_until_close()
+    assert code == 1000
+    assert 44 <= time.time() - start <= 48
+    answering.send_text('421["subscribe",{"topics":["inbox"]}]')
+    assert answering.recv_frame()[1].startswith(b"431[")  # still open
+    answering.close()
+    silent.close()
