@@ -113,6 +113,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@
 set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
 test=(python3-venv chromium curl)
+test+=(nodejs)  # node --test runs the JS client's and the ops console's unit tests
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
 case "${1:-build}" in

@@ -32,6 +32,8 @@ public final class Application: @unchecked Sendable {
     public let metrics: SwitchboardMetrics
     /// The outbound sender reports its breaker state and Graph results here.
     public let healthSources = HealthSources()
+    /// Totals of every SwitchboardMetrics counter, readable as numbers (GET /api/ops/summary).
+    let counterTotals: CounterTotals
     let traffic = TrafficCounters()
     let healthMonitor: HealthMonitor
     let alertMonitor: AlertMonitor
@@ -52,7 +54,10 @@ public final class Application: @unchecked Sendable {
         factory.valueHistogramBuckets = SwitchboardMetrics.valueBuckets
         factory.defaultDurationHistogramBuckets = SwitchboardMetrics.durationBuckets
         metricsFactory = factory
-        let metrics = SwitchboardMetrics(factory: factory)
+        // Counters also count into `counterTotals`, which the ops console's summary reads.
+        let counterTotals = CounterTotals()
+        self.counterTotals = counterTotals
+        let metrics = SwitchboardMetrics(factory: CountingMetricsFactory(base: factory, totals: counterTotals))
         self.metrics = metrics
         var hs = HubSettings()
         hs.onFrameBuilt = { events in metrics.hubBatchSize.record(events) }
@@ -141,6 +146,9 @@ public final class Application: @unchecked Sendable {
         OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         StaticAssetRoutes.client.register(on: server)
+        StaticAssetRoutes.console.register(on: server)
+        OpsSummaryRoute(store: store, hub: hub, server: server, totals: counterTotals, traffic: traffic, sources: healthSources,
+                        alerts: alertMonitor, health: healthMonitor, auth: auth).register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }
@@ -174,6 +182,7 @@ public final class Application: @unchecked Sendable {
             "http.host": "\(config.server.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
             "services": "\(services.names.joined(separator: ","))",
+            "console.url": "\(consoleURL)",
         ])
         if credentials.secretFromFile {
             logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
@@ -189,6 +198,12 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// Where the ops console answers (IPv6 literals in brackets), for the start-up lines.
+    var consoleURL: String {
+        let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
+        return "http://\(host):\(server.boundPort)/console"
+    }
+
     /// Ready-to-use tokens so a fresh `make run` can be tried at once, for the executable to print
     /// to stdout; nil except on the start that generated the secret. Tokens are secrets: they are
     /// shown once and never logged (set SWITCHBOARD_AUTH_SECRET to manage the secret yourself, or
@@ -201,6 +216,7 @@ public final class Application: @unchecked Sendable {
             new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
             ops token (24 h, all topics): \(ops)
             agent token (24 h, inbox + conversation.*): \(agent)
+            ops console: \(consoleURL) (log in there with the ops-role token above)
 
             """
     }
