@@ -18,7 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from test_js_client import Browser, Reports, free_port, mint_token, stop_group, BIN, SECRET, API_KEY
+from browser_support import free_port, stop_group
+from test_js_client import API_KEY, BIN, SECRET, Browser, Reports, mint_token
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLE = os.path.join(sys.prefix, "share", "socketio", "socket.io.min.js")
