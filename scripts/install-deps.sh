@@ -3,6 +3,7 @@
 # work on a fresh machine. usage: install-deps.sh build|test|bench
 set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
+build+=(zlib1g-dev)
 test=(python3-venv chromium curl)
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
