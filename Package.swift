@@ -50,6 +50,7 @@ let package = Package(
         // Server core: connections, routing glue, error envelope, the hub's WebSocket endpoint.
         .target(name: "Server", dependencies: [
             "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto", "Locks",
+            "Deflate",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The layers a webhook, a reply and an ops request cross.
@@ -103,7 +104,7 @@ let package = Package(
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "HTTP", "Hub", "Reactor", "WebSocket",
+            "Server", "HTTP", "Hub", "Reactor", "WebSocket", "Deflate",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "InboundTests", dependencies: ["Inbound", "Store"]),

@@ -20,6 +20,8 @@ public final class Server: @unchecked Sendable {
     /// One table per loop, each touched only on its own loop's thread; the array itself never
     /// changes after init, so loops never write shared storage.
     private let connectionsByLoop: [LoopConnections]
+    /// permessage-deflate compressors, one set per loop (WebSocketCompression.swift).
+    let loopDeflaters: [LoopDeflaters]
     /// Every deadline of a connection, from the settings.
     let lifecycleTimeouts: ConnectionLifecycle.Timeouts
     private let openConnections = Atomic<Int>(0)
@@ -41,6 +43,7 @@ public final class Server: @unchecked Sendable {
         group = try EventLoopGroup(count: threads)
         httpLimits = HTTPLimits(maxBodyBytes: settings.maxBodyBytes)
         connectionsByLoop = group.loops.map { _ in LoopConnections() }
+        loopDeflaters = group.loops.map { _ in LoopDeflaters() }
         lifecycleTimeouts = ConnectionLifecycle.Timeouts(
             headerSeconds: settings.headerTimeoutSeconds, bodySeconds: settings.bodyTimeoutSeconds,
             idleSeconds: settings.idleTimeoutSeconds, deferredResponseSeconds: settings.deferredResponseTimeoutSeconds,
