@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Swift modules
-        .target(name: "Reactor", dependencies: ["CLinux", "Locks"]),
+        .target(name: "Reactor", dependencies: ["CLinux", "Locks", "Crypto"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "JSON"),
         .target(name: "HTTP"),

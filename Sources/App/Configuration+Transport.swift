@@ -11,5 +11,13 @@ extension Configuration {
             guard let n = Int(v), (0...(64 << 20)).contains(n) else { return "expected an integer 0-67108864" }
             c.server.wsCompressMinBytes = n; return nil
         },
+        Setting(env: "SWITCHBOARD_TLS_CERT", flag: "--tls-cert", help: "PEM certificate chain: with SWITCHBOARD_TLS_KEY the port serves HTTPS/WSS (TLS 1.2+, SIGHUP reloads)") { c, v in
+            guard !v.isEmpty else { return "expected a file path" }
+            c.server.tlsCertificatePath = v; return nil
+        },
+        Setting(env: "SWITCHBOARD_TLS_KEY", flag: "--tls-key", help: "PEM private key of SWITCHBOARD_TLS_CERT") { c, v in
+            guard !v.isEmpty else { return "expected a file path" }
+            c.server.tlsKeyPath = v; return nil
+        },
     ]
 }

@@ -22,6 +22,9 @@ public struct ServerSettings: Sendable {
     public var wsCompression = true
     /// Messages and hub frames with a smaller payload go out uncompressed (SWITCHBOARD_WS_COMPRESS_MIN_BYTES).
     public var wsCompressMinBytes = 256
+    /// PEM certificate chain and key: both set = the port serves TLS (SWITCHBOARD_TLS_CERT, _KEY).
+    public var tlsCertificatePath: String? = nil
+    public var tlsKeyPath: String? = nil
 
     public init() {}
 }
