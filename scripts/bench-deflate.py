@@ -7,9 +7,9 @@
    payloads (clients/python/switchboard_sim: text, media, location, interactive messages and
    status updates, varied numbers and texts) published to topic `inbox` at RATE events/s in POSTs
    every 10 ms, batch window 10 ms, to SUBSCRIBERS WebSocket readers (scripts/wsload, C; with
-   --deflate it offers permessage-deflate and inflates). Bytes are what the readers received on
-   the wire (frame headers included); delivered events are the server's
-   switchboard_hub_events_delivered_total; CPU is the server's utime+stime over the run.
+   --deflate it offers permessage-deflate and inflates). Bytes are the hub frames queued to the
+   sockets, WebSocket headers included (switchboard_hub_bytes_written_total), per delivered
+   event (switchboard_hub_events_delivered_total); CPU is the server's utime+stime over the run.
 2. Memory per idle connection, compressed and not: RSS growth of the server per open, subscribed,
    idle WebSocket (SUBSCRIBERS of them).
 3. TLS full handshakes per second on one server thread (openssl s_time, no session reuse).
@@ -72,6 +72,21 @@ WORDS = ("hola buenos dias quiero saber el estado de mi pedido gracias please co
          "com a minha encomenda refund payment failed card declined when will it arrive").split()
 
 
+def text(rnd, lo, hi):
+    """Customer-like text: common words, made-up words and numbers (less repetitive than a real
+    inbox, so the compression figure errs on the pessimistic side)."""
+    out = []
+    for _ in range(rnd.randint(lo, hi)):
+        r = rnd.random()
+        if r < 0.55:
+            out.append(rnd.choice(WORDS))
+        elif r < 0.85:
+            out.append("".join(rnd.choice("bcdfghjklmnprstvz") + rnd.choice("aeiou") for _ in range(rnd.randint(1, 4))))
+        else:
+            out.append(str(rnd.randrange(10 ** rnd.randint(2, 9))))
+    return " ".join(out)
+
+
 def sim_events(n, seed=7):
     """Events as the hub carries them: the simulator's message or status objects, with the contact."""
     rnd = random.Random(seed)
@@ -80,10 +95,10 @@ def sim_events(n, seed=7):
         wa_id = f"1555{rnd.randrange(10**7):07d}"
         kind = rnd.random()
         if kind < 0.45:
-            msg = payloads.text_message(wa_id, " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(3, 30))))
+            msg = payloads.text_message(wa_id, text(rnd, 3, 40))
             etype = "message.received"
         elif kind < 0.55:
-            msg = payloads.image_message(wa_id, caption=" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(0, 8))) or None)
+            msg = payloads.image_message(wa_id, media_id=str(rnd.randrange(10 ** 16)), caption=text(rnd, 0, 8) or None)
             etype = "message.received"
         elif kind < 0.6:
             msg = payloads.location_message(wa_id, latitude=rnd.uniform(-60, 60), longitude=rnd.uniform(-120, 120))
@@ -146,16 +161,18 @@ class Server:
 
 
 def publisher(port, events, stop_at, sent):
-    """RATE events/s as one POST of RATE/100 events every 10 ms, on one keep-alive connection."""
+    """RATE events/s as one POST of RATE/100 events every 10 ms, on one keep-alive connection
+    (bodies serialized beforehand, so the Python side only writes)."""
     import http.client
     per_post = max(1, RATE // 100)
+    bodies = [json.dumps(events[j:j + per_post]) for j in range(0, len(events) - per_post + 1, per_post)]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     next_t = time.monotonic()
     i = 0
     while time.monotonic() < stop_at:
-        batch = [events[(i + k) % len(events)] for k in range(per_post)]
-        i += per_post
-        conn.request("POST", "/api/publish", body=json.dumps(batch), headers={"Authorization": "Bearer " + API_KEY,
+        body = bodies[i % len(bodies)]
+        i += 1
+        conn.request("POST", "/api/publish", body=body, headers={"Authorization": "Bearer " + API_KEY,
                                                                              "Content-Type": "application/json"})
         r = conn.getresponse()
         r.read()
@@ -181,17 +198,20 @@ def fanout_run(wsload, compressed):
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     time.sleep(3)  # subscribers connect and subscribe (wsload's settle)
     cpu0, delivered0 = srv.cpu_seconds(), srv.metric("switchboard_hub_events_delivered_total")
+    queued0 = srv.metric("switchboard_hub_bytes_written_total")
     sent = [0]
     t0 = time.monotonic()
     publisher(srv.port, events, t0 + DURATION, sent)
     time.sleep(1)
     cpu1, delivered1 = srv.cpu_seconds(), srv.metric("switchboard_hub_events_delivered_total")
+    queued = srv.metric("switchboard_hub_bytes_written_total") - queued0
     out, _ = proc.communicate(timeout=60)
     srv.stop()
     report = json.loads(out)
     delivered = delivered1 - delivered0
     return {"compressed": compressed, "published": sent[0], "delivered": int(delivered),
-            "bytes_rx": report["bytes_rx"], "bytes_per_event": report["bytes_rx"] / max(delivered, 1),
+            "frame_bytes": int(queued), "bytes_per_event": queued / max(delivered, 1),
+            "reader_bytes_rx": report["bytes_rx"],
             "cpu_s": cpu1 - cpu0, "cpu_us_per_event": 1e6 * (cpu1 - cpu0) / max(delivered, 1),
             "disconnects": report["disconnects"]}
 
@@ -248,7 +268,7 @@ def main():
     print("uncompressed:", json.dumps(plain))
     comp = fanout_run(wsload, True)
     print("compressed:  ", json.dumps(comp))
-    print(f"bytes per delivered event: {plain['bytes_per_event']:.1f} -> {comp['bytes_per_event']:.1f} "
+    print(f"wire bytes per delivered event: {plain['bytes_per_event']:.1f} -> {comp['bytes_per_event']:.1f} "
           f"({comp['bytes_per_event'] / plain['bytes_per_event']:.2f}x)")
     print(f"server CPU per delivered event: {plain['cpu_us_per_event']:.2f} us -> {comp['cpu_us_per_event']:.2f} us "
           f"({comp['cpu_us_per_event'] / max(plain['cpu_us_per_event'], 1e-9):.2f}x)")
