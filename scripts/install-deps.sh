@@ -5,6 +5,7 @@ set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
 build+=(zlib1g-dev)
 test=(python3-venv chromium curl)
+test+=(openssl)  # TLS tests make their CA and certificates with the openssl command
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
 case "${1:-build}" in
