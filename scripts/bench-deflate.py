@@ -13,7 +13,9 @@
 2. Memory per idle connection, compressed and not: RSS growth of the server per open, subscribed,
    idle WebSocket (SUBSCRIBERS of them).
 3. TLS full handshakes per second on one server thread (openssl s_time, no session reuse).
-Not measured here: fan-out over WSS against WS (wsload has no TLS; see the README).
+4. Fan-out over WSS against WS: wsload (built with TLS) publishing as fast as answered, 20 events
+   of 100 bytes per POST, to SUBSCRIBERS readers, DURATION/2 s each, the same server with and
+   without --tls-cert: delivered events/s and deliveries per server CPU-second.
 Every server listens on 127.0.0.1 and is stopped by pid; every run is bounded in time.
 """
 import json
@@ -62,8 +64,8 @@ def token():
 
 def build_wsload():
     out = os.path.join(WORK, "wsload")
-    subprocess.run(["gcc", "-O2", "-Wall", "-DWSLOAD_DEFLATE", "-o", out, os.path.join(ROOT, "scripts", "wsload", "wsload.c"),
-                    "-lz", "-lm"], check=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-DWSLOAD_DEFLATE", "-DWSLOAD_TLS", "-o", out,
+                    os.path.join(ROOT, "scripts", "wsload", "wsload.c"), "-lz", "-lssl", "-lcrypto", "-lm"], check=True)
     return out
 
 
@@ -261,6 +263,31 @@ def tls_handshakes():
             "handshakes_per_server_cpu_s": count / max(cpu1 - cpu0, 1e-9)}
 
 
+def wss_against_ws(wsload):
+    pki = tempfile.mkdtemp(dir=WORK)
+    tls_certs.make_ca(pki)
+    cert, key = tls_certs.make_server_cert(pki)
+    results = {}
+    for scheme in ("ws", "wss"):
+        tls = scheme == "wss"
+        srv = Server(args=["--tls-cert", cert, "--tls-key", key] if tls else [])
+        srv.wait("https" if tls else "http", ssl.create_default_context(cafile=os.path.join(pki, "ca.pem")) if tls else None)
+        http = "https" if tls else "http"
+        r = subprocess.run([wsload, "--mode", "batch", "--sub-url", f"{scheme}://127.0.0.1:{srv.port}/ws", "--token", token(),
+                            "--sub-msg", '{"op":"subscribe","topics":["{ch}"]}',
+                            "--pub-url", f"{http}://127.0.0.1:{srv.port}/api/publish",
+                            "--pub-header", "Authorization: Bearer " + API_KEY,
+                            "--pub-body", '{"topic":"{ch}","type":"t","data":{payload}}', "--pub-batch", "20",
+                            "-n", str(SUBSCRIBERS), "-d", str(max(DURATION / 2, 2)), "-s", "100", "-r", "0",
+                            "--server-pids", str(srv.proc.pid), "--json"], capture_output=True, text=True, timeout=120)
+        srv.stop()
+        report = json.loads(r.stdout)
+        results[scheme] = {"delivered_per_s": report["delivered_per_s"], "loss": report["loss"],
+                           "deliveries_per_server_cpu_s": report.get("deliveries_per_server_cpu_s")}
+    results["wss/ws delivered"] = results["wss"]["delivered_per_s"] / max(results["ws"]["delivered_per_s"], 1)
+    return results
+
+
 def main():
     wsload = build_wsload()
     print(f"bench-deflate: {SUBSCRIBERS} subscribers, {RATE} events/s for {DURATION} s, window 10 ms, 2 server threads")
@@ -274,6 +301,7 @@ def main():
           f"({comp['cpu_us_per_event'] / max(plain['cpu_us_per_event'], 1e-9):.2f}x)")
     print(f"memory per idle connection: {idle_memory(False):.0f} B uncompressed, {idle_memory(True):.0f} B compressed")
     print("TLS full handshakes:", json.dumps(tls_handshakes()))
+    print("fan-out WSS against WS:", json.dumps(wss_against_ws(wsload)))
 
 
 if __name__ == "__main__":
