@@ -218,9 +218,17 @@ def fanout_run(wsload, compressed):
             "disconnects": report["disconnects"]}
 
 
-def idle_memory(compressed):
-    """RSS growth per open, subscribed, idle WebSocket."""
-    srv = Server().wait()
+def idle_memory(compressed, tls=False):
+    """RSS growth per open, subscribed, idle WebSocket (over TLS with tls=True)."""
+    ctx = None
+    if tls:
+        pki = tempfile.mkdtemp(dir=WORK)
+        tls_certs.make_ca(pki)
+        cert, key = tls_certs.make_server_cert(pki)
+        ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.pem"))
+        srv = Server(args=["--tls-cert", cert, "--tls-key", key]).wait("https", ctx)
+    else:
+        srv = Server().wait()
     time.sleep(0.5)
     before = srv.rss_kib()
     socks = []
@@ -228,6 +236,8 @@ def idle_memory(compressed):
     tok = token()
     for i in range(SUBSCRIBERS):
         s = socket.create_connection(("127.0.0.1", srv.port))
+        if ctx:
+            s = ctx.wrap_socket(s, server_hostname="localhost")
         s.sendall((f"GET /ws?token={tok} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n").encode())
         head = b""
@@ -299,7 +309,8 @@ def main():
           f"({comp['bytes_per_event'] / plain['bytes_per_event']:.2f}x)")
     print(f"server CPU per delivered event: {plain['cpu_us_per_event']:.2f} us -> {comp['cpu_us_per_event']:.2f} us "
           f"({comp['cpu_us_per_event'] / max(plain['cpu_us_per_event'], 1e-9):.2f}x)")
-    print(f"memory per idle connection: {idle_memory(False):.0f} B uncompressed, {idle_memory(True):.0f} B compressed")
+    print(f"memory per idle connection: {idle_memory(False):.0f} B uncompressed, {idle_memory(True):.0f} B compressed, "
+          f"{idle_memory(True, tls=True):.0f} B compressed over TLS")
     print("TLS full handshakes:", json.dumps(tls_handshakes()))
     print("fan-out WSS against WS:", json.dumps(wss_against_ws(wsload)))
 
