@@ -17,9 +17,10 @@ public enum TLSReadResult: Equatable, Sendable {
 
 public final class TLSSession: @unchecked Sendable {
     private let ssl: OpaquePointer
-    private let incoming: OpaquePointer  // ciphertext in: SSL reads it
-    private let outgoing: OpaquePointer  // ciphertext out: the socket writes it
+    private var incoming: OpaquePointer  // ciphertext in: SSL reads it
+    private var outgoing: OpaquePointer  // ciphertext out: the socket writes it
     public private(set) var isHandshakeComplete = false
+    private var buffersCompacted = false
 
     init?(ssl: OpaquePointer) {
         guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
@@ -34,6 +35,18 @@ public final class TLSSession: @unchecked Sendable {
     }
 
     deinit { SSL_free(ssl) }
+
+    /// Once after the handshake, when both BIOs are empty: replaces them with fresh ones, since
+    /// a memory BIO keeps the largest buffer it ever held (the certificate chain, the client's
+    /// hello) for the life of the connection. Cheap; call whenever the connection goes idle.
+    public func compactBuffersAfterHandshake() {
+        guard isHandshakeComplete, !buffersCompacted, BIO_ctrl_pending(incoming) == 0, BIO_ctrl_pending(outgoing) == 0,
+              let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else { return }
+        SSL_set_bio(ssl, r, w)  // frees the old pair
+        incoming = r
+        outgoing = w
+        buffersCompacted = true
+    }
 
     /// Hands ciphertext read from the socket to TLS.
     public func feed(_ ciphertext: UnsafeRawBufferPointer) {

@@ -144,6 +144,7 @@ extension TCPConnection {
         }
         if output.isEmpty && tls.cipherOut.isEmpty {
             if output.capacity > 16 { output = [] }
+            tls.session.compactBuffersAfterHandshake()
             setWritable(false)
             if closeWhenDrained {
                 finishClose()
