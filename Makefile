@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := .build/release/switchboard
 
-.PHONY: run test build release release-server deps test-deps unit integration autobahn browser fuzz bench tsan clean
+.PHONY: run test build release release-server deps test-deps unit integration autobahn browser fuzz bench tsan clean conformance
 
 # Only the server: the benchmark tool would add a fifth to a first start.
 run: release-server
@@ -60,3 +60,7 @@ bench: release
 
 clean:
 	rm -rf .build .build-fuzz .build-tsan $(VENV)
+
+# Autobahn in full: 1.* to 13.* (permessage-deflate included), about an hour with CPython 2.7 wstest.
+conformance: release test-deps
+	bash scripts/autobahn-run.sh $(abspath $(RELEASE_BIN)) all

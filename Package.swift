@@ -24,13 +24,16 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Swift modules
-        .target(name: "Reactor", dependencies: ["CLinux", "Locks"]),
+        .target(name: "Reactor", dependencies: ["CLinux", "Locks", "Crypto"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "JSON"),
         .target(name: "HTTP"),
-        .target(name: "WebSocket", dependencies: ["Crypto"]),
+        .target(name: "WebSocket", dependencies: ["Crypto", "Deflate"]),
+        // permessage-deflate's zlib streams (RFC 7692), wrapping CZlib.
+        .target(name: "Deflate", dependencies: ["CZlib"]),
         .target(name: "Hub", dependencies: ["JSON", "Crypto", "Locks"]),
         .target(name: "Store", dependencies: ["CSQLite", "Locks"]),
         .target(name: "Resilience"),
@@ -50,6 +53,7 @@ let package = Package(
         .target(name: "Server", dependencies: [
             "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto", "Locks",
             "SocketIO",
+            "Deflate",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The layers a webhook, a reply and an ops request cross.
@@ -93,7 +97,8 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Deflate"]),
+        .testTarget(name: "DeflateTests", dependencies: ["Deflate"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
@@ -107,7 +112,7 @@ let package = Package(
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "HTTP", "Hub", "Reactor", "WebSocket",
+            "Server", "HTTP", "Hub", "Reactor", "WebSocket", "Deflate",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "InboundTests", dependencies: ["Inbound", "Store"]),

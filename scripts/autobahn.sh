@@ -5,6 +5,7 @@
 #   CASES: comma list of case patterns ('*' wildcard; items starting with '-' are excluded) and presets:
 #          fast (default)  = 1.* .. 7.*, 10.*   (247 cases, ~15 s; no 9.* limits/perf, no 12.*/13.* deflate)
 #          limits          = 9.*                (54 cases, ~70 s)
+#          deflate-smoke   = 12.1.1-6, 12.2.1-2, 13.1-13.7 .1-2 (22 small permessage-deflate cases, ~1 min)
 #          deflate-lite    = 12.G.1-6, 13.G.1-6 (72 small permessage-deflate cases, ~2.5 min)
 #          deflate         = 12.*, 13.*         (216 cases, ~65 min with CPython 2.7 wstest)
 #          all             = *                  (~517 cases, ~67 min)
@@ -51,6 +52,8 @@ presets = {
     "limits": ["9.*"],
     "deflate-lite": [f"12.{g}.{k}" for g in range(1, 6) for k in range(1, 7)]
                     + [f"13.{g}.{k}" for g in range(1, 8) for k in range(1, 7)],
+    "deflate-smoke": [f"12.1.{k}" for k in range(1, 7)] + ["12.2.1", "12.2.2"]
+                     + [f"13.{g}.{k}" for g in range(1, 8) for k in (1, 2)],
     "deflate": ["12.*", "13.*"],
     "all": ["*"],
 }

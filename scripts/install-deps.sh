@@ -3,9 +3,11 @@
 # work on a fresh machine. usage: install-deps.sh build|test|bench
 set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
+build+=(zlib1g-dev)
 test=(python3-venv chromium curl)
 test+=(nodejs)  # node --test runs the JS client's and the ops console's unit tests
 test+=(redis-server)  # throwaway Redis for the cluster tests (started by the tests themselves)
+test+=(openssl)  # TLS tests make their CA and certificates with the openssl command
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
 case "${1:-build}" in

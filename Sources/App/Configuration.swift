@@ -178,7 +178,7 @@ public struct Configuration: Sendable {
             guard v == "on" || v == "off" else { return "expected on or off" }
             c.groupCommit = v == "on"; return nil
         },
-    ] + OutboundSettings.settings + socketIOSettings + [
+    ] + OutboundSettings.settings + socketIOSettings + transportSettings + [
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }

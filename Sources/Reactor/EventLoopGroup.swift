@@ -50,6 +50,7 @@ public enum SignalWaiter {
         sb_ignore_sigpipe()
         sb_ignore_sigxfsz()
         _ = sb_block_shutdown_signals()
+        ReloadSignal.block()
     }
 
     /// Blocks until SIGTERM or SIGINT; returns its name.

@@ -23,21 +23,24 @@ public final class TCPConnection: EventHandler {
 
     /// Unconsumed input; empty (no allocation) while no partial message is pending.
     private var pendingInput: [UInt8] = []
-    private var output: [(bytes: SharedBytes, offset: Int)] = []
-    public private(set) var queuedBytes: Int = 0
+    // Internal (not private) where TCPConnection+TLS.swift reads or writes them.
+    var output: [(bytes: SharedBytes, offset: Int)] = []
+    public internal(set) var queuedBytes: Int = 0
     public private(set) var isClosed = false
     private var flushScheduled = false
-    private var wantsWritable = false
-    private var readingPaused = false
+    var wantsWritable = false
+    var readingPaused = false
     /// The peer's EOF was read: there is nothing more to read, so read interest is gone for good
     /// and the delegate hears about the EOF exactly once.
-    public private(set) var peerClosedInput = false
-    private var closeWhenDrained = false
-    private var lingering = false
+    public internal(set) var peerClosedInput = false
+    var closeWhenDrained = false
+    var lingering = false
     private var lingerTimer: TimerID?
-    /// Total bytes ever written (metrics, tests).
-    public private(set) var bytesWritten: Int = 0
-    public private(set) var writeCalls: Int = 0
+    /// Total bytes ever written (metrics, tests); plaintext bytes on a TLS connection.
+    public internal(set) var bytesWritten: Int = 0
+    public internal(set) var writeCalls: Int = 0
+    /// TLS state when the listener serves TLS (TCPConnection+TLS.swift); nil for plain TCP.
+    var tls: TLSState?
 
     /// Reads per readiness event before yielding to other connections (fairness).
     static let maxReadsPerTurn = 4
@@ -58,6 +61,7 @@ public final class TCPConnection: EventHandler {
 
     public func handleReadable() {
         if isClosed || peerClosedInput { return }
+        if tls != nil { return handleReadableTLS() }
         var reads = 0
         while reads < Self.maxReadsPerTurn && !isClosed && !readingPaused {
             reads += 1
@@ -83,7 +87,7 @@ public final class TCPConnection: EventHandler {
         }
     }
 
-    private func deliver(_ fresh: UnsafeRawBufferPointer) {
+    func deliver(_ fresh: UnsafeRawBufferPointer) {
         guard let delegate else { return }
         if pendingInput.isEmpty {
             let used = delegate.connection(self, didRead: fresh)
@@ -120,9 +124,10 @@ public final class TCPConnection: EventHandler {
         guard readingPaused, !isClosed else { return }
         readingPaused = false
         updateInterest()
+        resumeBufferedTLSInput()
     }
 
-    private func updateInterest() {
+    func updateInterest() {
         var i: EventLoop.Interest = []
         if !readingPaused && !peerClosedInput { i.insert(.read) }
         if wantsWritable { i.insert(.write) }
@@ -155,7 +160,7 @@ public final class TCPConnection: EventHandler {
     /// shared buffer, no end-of-turn hook); whatever the socket does not take is queued.
     public func send(_ bytes: [UInt8]) {
         guard !isClosed, !bytes.isEmpty else { return }
-        guard output.isEmpty, !wantsWritable else {
+        guard output.isEmpty, !wantsWritable, tls == nil else {
             enqueue(bytes)
             return
         }
@@ -194,6 +199,7 @@ public final class TCPConnection: EventHandler {
     /// Writes queued buffers with writev, up to a cap per turn; waits for EPOLLOUT on EAGAIN.
     public func flush() {
         if isClosed { return }
+        if tls != nil { return flushTLS() }
         var writes = 0
         while !output.isEmpty && writes < Self.maxWritesPerTurn {
             writes += 1
@@ -244,7 +250,7 @@ public final class TCPConnection: EventHandler {
         }
     }
 
-    private func setWritable(_ on: Bool) {
+    func setWritable(_ on: Bool) {
         guard wantsWritable != on, !isClosed else { return }
         wantsWritable = on
         updateInterest()
@@ -275,7 +281,7 @@ public final class TCPConnection: EventHandler {
         queuedBytes = output.reduce(0) { $0 + $1.bytes.count - $1.offset }
     }
 
-    private func finishClose() {
+    func finishClose() {
         // Lingering waits for the peer's EOF so that unread input does not turn our close into a
         // reset; once the EOF was read there is nothing left to wait for.
         if lingering && !peerClosedInput {
@@ -301,6 +307,8 @@ public final class TCPConnection: EventHandler {
         output.removeAll()
         queuedBytes = 0
         pendingInput = []
+        if let t = tls?.handshakeTimer { loop.cancel(t) }
+        tls = nil
         delegate?.connectionDidClose(self)
         delegate = nil
     }

@@ -98,11 +98,8 @@ extension ConnectionHandler {
         sendFrame(opcode: .close, payload: payload)
     }
 
-    /// Encodes one unmasked server frame and queues it.
+    /// Encodes one unmasked server frame (compressed if negotiated) and queues it.
     func sendFrame(opcode: WebSocketOpcode, payload: [UInt8]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(payload.count + 10)
-        WebSocketFrameEncoder.append(opcode: opcode, payload: payload, to: &out)
-        connection.enqueue(out)
+        connection.enqueue(encodeFrame(opcode: opcode, payload: payload))
     }
 }

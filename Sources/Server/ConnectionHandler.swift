@@ -35,6 +35,8 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
     var session: WebSocketSession?
     var endpoint: WebSocketEndpoint?
     var closeSent = false
+    /// Set when permessage-deflate was negotiated (ConnectionHandler+Deflate.swift).
+    var outboundDeflate: OutboundDeflate?
 
     init(connection: TCPConnection, server: Server) {
         self.connection = connection
@@ -226,7 +228,7 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
         case .deferred:
             perform(lifecycleEvent(.deferred(nowNs: requestStartNs)))
         case .webSocket(let accept, let endpoint):
-            upgrade(accept: accept, endpoint: endpoint, requestID: requestID)
+            upgrade(accept: accept, endpoint: endpoint, requestID: requestID, deflate: negotiateDeflate(request))
         }
     }
 
@@ -279,13 +281,14 @@ final class ConnectionHandler: ConnectionDelegate, WebSocketPeer {
 
     // MARK: upgrade
 
-    private func upgrade(accept: String, endpoint: WebSocketEndpoint, requestID: String) {
-        let response = WebSocketHandshake.switchingProtocolsResponse(accept: accept, extraHeaders: [("X-Request-ID", requestID)])
+    private func upgrade(accept: String, endpoint: WebSocketEndpoint, requestID: String, deflate: PerMessageDeflateParameters?) {
+        var headers = [("X-Request-ID", requestID)]
+        if let deflate { headers.append(("Sec-WebSocket-Extensions", deflate.responseHeaderValue)) }
+        let response = WebSocketHandshake.switchingProtocolsResponse(accept: accept, extraHeaders: headers)
         flushResponses()  // answers to requests pipelined before the upgrade go first
         connection.enqueue(response)
         mode = .webSocket
-        frameParser = WebSocketFrameParser(requireMasked: true, maxFramePayload: server.wsMaxMessage(for: endpoint))
-        session = WebSocketSession(maxMessageSize: server.wsMaxMessage(for: endpoint))
+        startWebSocketSession(maxMessage: server.wsMaxMessage(for: endpoint), deflate: deflate)
         self.endpoint = endpoint
         lifecycleEvent(.upgraded(nowNs: MonotonicTime.nanoseconds()))
         server.connectionUpgraded(self)

@@ -37,6 +37,7 @@ final class HubClient: WebSocketEndpoint, HubSubscriber, PresenceWatcher {
     var bytesWritten: Int { peer?.bytesWritten ?? 0 }
 
     func sendFrame(_ frame: SharedBytes) { peer?.sendFrame(frame) }
+    var outboundDeflate: OutboundDeflate? { peer?.outboundDeflate }
 
     func closeSlowConsumer() {
         peer?.closeDiscardingOutput(code: CloseCodes.slowConsumer, reason: "slow consumer")

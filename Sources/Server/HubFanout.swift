@@ -90,12 +90,12 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
     /// Called by the core with the topic's lock held: wraps the frame once and hands the same
     /// bytes to every loop that has subscribers, in seq order per topic.
     fileprivate func handOff(_ flushed: FlushedFrame) {
-        let frame = SharedBytes(flushed.bytes)
+        let frame = HubFrameVariants(plain: SharedBytes(flushed.bytes))
         for (i, loop) in loops.enumerated() {
             let lane = lanes[i]
             if !lane.index.mayHaveSubscribers(flushed.topic) { continue }
             // Counted as backlog until delivered: a loop that falls behind holds frames here.
-            let waiting = frame.count * lane.index.subscriptionCount
+            let waiting = frame.plain.count * lane.index.subscriptionCount
             lane.waitingBytes.add(waiting, ordering: .relaxed)
             loop.execute { [self] in
                 lane.waitingBytes.subtract(waiting, ordering: .relaxed)
@@ -104,12 +104,14 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         }
     }
 
-    private func deliver(_ flushed: FlushedFrame, frame: SharedBytes, lane: LoopLane, loop: EventLoop) {
+    private func deliver(_ flushed: FlushedFrame, frame variants: HubFrameVariants, lane: LoopLane, loop: EventLoop) {
         let topic = flushed.topic
         let behindBytes = admission.behindBytes
-        var sent = 0, nowBehind = 0
+        var sent = 0, nowBehind = 0, bytes = 0
         lane.index.forEachSubscriber(of: topic) { sub in
             if let skip = sub.skipUpTo[topic], skip.epoch == flushed.epoch, flushed.lastSeq <= skip.seq { return }
+            // The plain frame, or its compressed form for this subscriber's window (made once).
+            let frame = variants.frame(for: sub.outboundDeflate, deflaters: lane.deflaters)
             let queued = sub.queuedBytes
             if queued + frame.count > settings.maxConnectionBuffer {
                 counters.slowConsumerCloses.add(1, ordering: .relaxed)
@@ -118,15 +120,16 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
             }
             sub.sendFrame(frame)
             sent += 1
+            bytes += frame.count
             if queued <= behindBytes && queued + frame.count > behindBytes { nowBehind += 1 }
         }
         if sent > 0 {
             counters.framesQueued.add(sent, ordering: .relaxed)
             counters.eventsDelivered.add(sent * flushed.events, ordering: .relaxed)
-            counters.bytesQueued.add(sent * frame.count, ordering: .relaxed)
+            counters.bytesQueued.add(bytes, ordering: .relaxed)
             // Publishers see the growth at once; the next sweep replaces these estimates with
             // measured figures (a refused burst between sweeps is what keeps readers under their bound).
-            lane.readingQueuedBytes.add(sent * frame.count, ordering: .relaxed)
+            lane.readingQueuedBytes.add(bytes, ordering: .relaxed)
             if nowBehind > 0 { lane.crossedSinceSweep.add(nowBehind, ordering: .relaxed) }
             armSweep(lane, loop: loop)
         }

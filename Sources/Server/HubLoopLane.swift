@@ -16,6 +16,8 @@ final class LoopLane: @unchecked Sendable {
     /// Readers that crossed the behind mark as frames were queued since the last sweep.
     let crossedSinceSweep = Atomic<Int>(0)
     let waitingBytes = Atomic<Int>(0)
+    /// permessage-deflate compressors of this loop (hub frames compressed once per window size).
+    let deflaters = LoopDeflaters()
 
     init(stallMs: Int64, behindBytes: Int) {
         gauge = BacklogGauge(stallMs: stallMs, behindBytes: behindBytes)

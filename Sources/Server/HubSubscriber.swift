@@ -14,4 +14,10 @@ public protocol HubSubscriber: AnyObject {
     func sendFrame(_ frame: SharedBytes)
     /// Over its buffer bound: close with 4008.
     func closeSlowConsumer()
+    /// Which compressed form of a hub frame this subscriber gets (nil: the plain one).
+    var outboundDeflate: OutboundDeflate? { get }
+}
+
+extension HubSubscriber {
+    public var outboundDeflate: OutboundDeflate? { nil }
 }

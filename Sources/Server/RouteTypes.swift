@@ -68,6 +68,12 @@ public protocol WebSocketPeer: AnyObject {
     /// Drops queued output that has not started to go out, then closes with `code`: for a slow
     /// consumer, whose queue would otherwise delay the close frame indefinitely.
     func closeDiscardingOutput(code: UInt16, reason: String)
+    /// permessage-deflate as negotiated for this connection; nil when it sends uncompressed.
+    var outboundDeflate: OutboundDeflate? { get }
+}
+
+extension WebSocketPeer {
+    public var outboundDeflate: OutboundDeflate? { nil }
 }
 
 /// Validates a WebSocket upgrade request and answers it with `endpoint`: 400 for a bad upgrade,

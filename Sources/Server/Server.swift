@@ -20,6 +20,10 @@ public final class Server: @unchecked Sendable {
     /// One table per loop, each touched only on its own loop's thread; the array itself never
     /// changes after init, so loops never write shared storage.
     let connectionsByLoop: [LoopConnections]
+    /// permessage-deflate compressors, one set per loop (WebSocketCompression.swift).
+    let loopDeflaters: [LoopDeflaters]
+    /// Set when the port serves TLS (Server+TLS.swift).
+    let tlsContext: TLSServerContext?
     /// Every deadline of a connection, from the settings.
     let lifecycleTimeouts: ConnectionLifecycle.Timeouts
     private let openConnections = Atomic<Int>(0)
@@ -41,6 +45,8 @@ public final class Server: @unchecked Sendable {
         group = try EventLoopGroup(count: threads)
         httpLimits = HTTPLimits(maxBodyBytes: settings.maxBodyBytes)
         connectionsByLoop = group.loops.map { _ in LoopConnections() }
+        loopDeflaters = group.loops.map { _ in LoopDeflaters() }
+        tlsContext = try Self.makeTLSContext(settings)
         lifecycleTimeouts = ConnectionLifecycle.Timeouts(
             headerSeconds: settings.headerTimeoutSeconds, bodySeconds: settings.bodyTimeoutSeconds,
             idleSeconds: settings.idleTimeoutSeconds, deferredResponseSeconds: settings.deferredResponseTimeoutSeconds,
@@ -213,6 +219,7 @@ public final class Server: @unchecked Sendable {
     /// Registers each listener on its own loop (on that loop's thread, so its handler table is
     /// only ever touched there).
     public func startAccepting() {
+        watchReloadSignal()
         for listener in listeners {
             let box = UncheckedBox(listener)
             listener.loop.execute { [logger] in
@@ -227,6 +234,10 @@ public final class Server: @unchecked Sendable {
             return
         }
         let conn = TCPConnection(fd: fd, loop: loop, peer: peer)
+        guard startTLSIfConfigured(conn) else {
+            Sockets.close(fd)
+            return
+        }
         let handler = ConnectionHandler(connection: conn, server: self)
         conn.delegate = handler
         do {

@@ -18,6 +18,13 @@ public struct ServerSettings: Sendable {
     public var wsMaxMessageBytes = 1 << 20
     public var wsPingIntervalSeconds = 30.0
     public var wsIdleTimeoutSeconds = 75.0
+    /// permessage-deflate (RFC 7692) offered by clients is accepted (SWITCHBOARD_WS_COMPRESSION).
+    public var wsCompression = true
+    /// Messages and hub frames with a smaller payload go out uncompressed (SWITCHBOARD_WS_COMPRESS_MIN_BYTES).
+    public var wsCompressMinBytes = 256
+    /// PEM certificate chain and key: both set = the port serves TLS (SWITCHBOARD_TLS_CERT, _KEY).
+    public var tlsCertificatePath: String? = nil
+    public var tlsKeyPath: String? = nil
 
     public init() {}
 }

@@ -12,11 +12,14 @@ public struct WebSocketFrame: Sendable, Equatable {
     public var opcode: WebSocketOpcode
     /// Already unmasked.
     public var payload: [UInt8]
+    /// RSV1: with permessage-deflate, the first frame of a compressed message (RFC 7692 §6).
+    public var compressed: Bool
 
-    public init(fin: Bool = true, opcode: WebSocketOpcode, payload: [UInt8]) {
+    public init(fin: Bool = true, opcode: WebSocketOpcode, payload: [UInt8], compressed: Bool = false) {
         self.fin = fin
         self.opcode = opcode
         self.payload = payload
+        self.compressed = compressed
     }
 }
 

@@ -3,11 +3,12 @@
 
 public enum WebSocketFrameEncoder {
     /// Appends one frame. Server frames are unmasked (mask nil); a client passes a 4-byte mask.
+    /// `compressed` sets RSV1: the payload is a permessage-deflate message (RFC 7692 §6).
     public static func append(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true,
-                              mask: (UInt8, UInt8, UInt8, UInt8)? = nil, to out: inout [UInt8]) {
+                              mask: (UInt8, UInt8, UInt8, UInt8)? = nil, compressed: Bool = false, to out: inout [UInt8]) {
         let length = payload.count
         out.reserveCapacity(out.count + headerLength(payloadCount: length, masked: mask != nil) + length)
-        out.append((fin ? 0x80 : 0) | opcode.rawValue)
+        out.append((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode.rawValue)
         let maskBit: UInt8 = mask == nil ? 0 : 0x80
         if length <= 125 {
             out.append(maskBit | UInt8(length))
@@ -36,8 +37,8 @@ public enum WebSocketFrameEncoder {
     }
 
     public static func append(opcode: WebSocketOpcode, payload: [UInt8], fin: Bool = true,
-                              mask: (UInt8, UInt8, UInt8, UInt8)? = nil, to out: inout [UInt8]) {
-        payload.withUnsafeBytes { append(opcode: opcode, payload: $0, fin: fin, mask: mask, to: &out) }
+                              mask: (UInt8, UInt8, UInt8, UInt8)? = nil, compressed: Bool = false, to out: inout [UInt8]) {
+        payload.withUnsafeBytes { append(opcode: opcode, payload: $0, fin: fin, mask: mask, compressed: compressed, to: &out) }
     }
 
     /// A close frame's payload: the code, then the reason truncated so the whole payload fits a

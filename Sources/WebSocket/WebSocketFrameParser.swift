@@ -14,15 +14,20 @@ public enum WebSocketParseResult: Sendable, Equatable {
 public struct WebSocketFrameParser: Sendable {
     public let requireMasked: Bool
     public let maxFramePayload: Int
+    /// permessage-deflate was negotiated: RSV1 may be set on the first frame of a data message.
+    public let allowsCompression: Bool
 
     /// - Parameters:
     ///   - requireMasked: true on the server side, where every client frame must be masked (§5.1);
     ///     an unmasked frame fails with 1002. With false (client side), frames are accepted masked
     ///     or not, and masked ones are unmasked.
     ///   - maxFramePayload: frames announcing a larger payload fail with 1009 before it arrives.
-    public init(requireMasked: Bool = true, maxFramePayload: Int) {
+    ///   - allowsCompression: RSV1 is accepted on text and binary frames (permessage-deflate);
+    ///     anywhere else (control frames, continuations, or without the extension) it fails with 1002.
+    public init(requireMasked: Bool = true, maxFramePayload: Int, allowsCompression: Bool = false) {
         self.requireMasked = requireMasked
         self.maxFramePayload = max(0, maxFramePayload)
+        self.allowsCompression = allowsCompression
     }
 
     /// Parses at most ONE frame from the start of `bytes`. Unmasks into the frame's payload.
@@ -34,11 +39,15 @@ public struct WebSocketFrameParser: Sendable {
         let second = base.load(fromByteOffset: 1, as: UInt8.self)
 
         let fin = first & 0x80 != 0
-        guard first & 0x70 == 0 else {
+        guard first & 0x30 == 0 else {
             return (0, .fail(code: WebSocketCloseCode.protocolError, reason: "reserved bits set"))
         }
         guard let opcode = WebSocketOpcode(rawValue: first & 0x0F) else {
             return (0, .fail(code: WebSocketCloseCode.protocolError, reason: "unknown opcode"))
+        }
+        let compressed = first & 0x40 != 0
+        if compressed && !(allowsCompression && (opcode == .text || opcode == .binary)) {
+            return (0, .fail(code: WebSocketCloseCode.protocolError, reason: "RSV1 set without a compressed message start"))
         }
         if opcode.isControl && !fin {
             return (0, .fail(code: WebSocketCloseCode.protocolError, reason: "fragmented control frame"))
@@ -106,7 +115,7 @@ public struct WebSocketFrameParser: Sendable {
         } else {
             payload = [UInt8](source)
         }
-        return (frameLength, .frame(WebSocketFrame(fin: fin, opcode: opcode, payload: payload)))
+        return (frameLength, .frame(WebSocketFrame(fin: fin, opcode: opcode, payload: payload, compressed: compressed)))
     }
 
     /// Convenience for arrays (tests, tools).

@@ -29,12 +29,19 @@ public struct WebSocketSession: Sendable {
     private var textValidator = UTF8Validator()
     /// Once the peer closed or we failed the connection, nothing it sends matters any more.
     private var finished = false
+    /// permessage-deflate's inbound side, when negotiated.
+    private let inflater: (any WebSocketMessageInflating)?
+    /// The open message arrived with RSV1: its frames are inflated into `buffer`.
+    private var openMessageCompressed = false
 
     public private(set) var closeSent = false
     public private(set) var closeReceived = false
 
-    public init(maxMessageSize: Int) {
+    /// - Parameter inflater: set when permessage-deflate was negotiated; messages whose first
+    ///   frame has RSV1 are inflated through it, the size limit applying to the inflated bytes.
+    public init(maxMessageSize: Int, inflater: (any WebSocketMessageInflating)? = nil) {
         self.maxMessageSize = max(0, maxMessageSize)
+        self.inflater = inflater
     }
 
     /// The integrator calls this when it sends a close frame of its own.
@@ -94,6 +101,9 @@ public struct WebSocketSession: Sendable {
             guard let open = openMessage else {
                 return .fail(code: WebSocketCloseCode.protocolError, reason: "continuation without a message")
             }
+            guard !frame.compressed else {
+                return .fail(code: WebSocketCloseCode.protocolError, reason: "RSV1 on a continuation frame")
+            }
             kind = open
         } else {
             guard openMessage == nil else {
@@ -101,6 +111,15 @@ public struct WebSocketSession: Sendable {
             }
             kind = frame.opcode
             textValidator.reset()
+            if frame.compressed {
+                guard inflater != nil else {
+                    return .fail(code: WebSocketCloseCode.protocolError, reason: "RSV1 set without permessage-deflate")
+                }
+                openMessageCompressed = true
+            }
+        }
+        if openMessageCompressed, let inflater {
+            return receiveCompressed(frame, kind: kind, inflater: inflater)
         }
 
         let (total, overflow) = buffer.count.addingReportingOverflow(frame.payload.count)
@@ -133,9 +152,43 @@ public struct WebSocketSession: Sendable {
         return kind == .text ? .text(message) : .binary(message)
     }
 
+    /// A frame of a compressed message: inflated into `buffer` as it arrives, the limit checked
+    /// on the inflated size (1009 before the excess is stored), text validated as it comes out.
+    private mutating func receiveCompressed(_ frame: WebSocketFrame, kind: WebSocketOpcode,
+                                            inflater: any WebSocketMessageInflating) -> WebSocketAction {
+        let before = buffer.count
+        var outcome = frame.payload.withUnsafeBytes { inflater.inflateFrame($0, appendingTo: &buffer, limit: maxMessageSize) }
+        if outcome == .ok && frame.fin {
+            outcome = inflater.finishInflating(appendingTo: &buffer, limit: maxMessageSize)
+        }
+        switch outcome {
+        case .ok: break
+        case .tooBig: return .fail(code: WebSocketCloseCode.messageTooBig, reason: "message too big")
+        case .corrupt: return .fail(code: WebSocketCloseCode.invalidPayload, reason: "invalid compressed data")
+        }
+        if kind == .text {
+            let valid = buffer.withUnsafeBytes { textValidator.feed(UnsafeRawBufferPointer(rebasing: $0[before...])) }
+            guard valid else { return .fail(code: WebSocketCloseCode.invalidPayload, reason: "text is not UTF-8") }
+            if frame.fin && !textValidator.isComplete {
+                return .fail(code: WebSocketCloseCode.invalidPayload, reason: "text ends inside a code point")
+            }
+        }
+        guard frame.fin else {
+            openMessage = kind
+            return .none
+        }
+        let message = buffer
+        buffer = []
+        openMessage = nil
+        openMessageCompressed = false
+        return kind == .text ? .text(message) : .binary(message)
+    }
+
     private mutating func finish() {
+        if openMessageCompressed { inflater?.abandonMessage() }
         finished = true
         openMessage = nil
+        openMessageCompressed = false
         buffer = []
     }
 }

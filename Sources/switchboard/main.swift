@@ -25,6 +25,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "State directory (SWITCHBOARD_DATA_DIR, default ./data).") var dataDir: String?
     @Option(help: "Reactor threads (SWITCHBOARD_THREADS, default: cores).") var threads: String?
     @Option(name: .customLong("echo-path"), help: "Enable a WebSocket echo endpoint at this path (tests only).") var echoPath: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS/WSS (SWITCHBOARD_TLS_CERT).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (SWITCHBOARD_TLS_KEY).") var tlsKey: String?
 
     func run() throws {
         var flags: [String: String] = [:]
@@ -33,6 +35,8 @@ struct Serve: ParsableCommand {
         if let dataDir { flags["--data-dir"] = dataDir }
         if let threads { flags["--threads"] = threads }
         if let echoPath { flags["--echo-path"] = echoPath }
+        if let tlsCert { flags["--tls-cert"] = tlsCert }
+        if let tlsKey { flags["--tls-key"] = tlsKey }
         let config: Configuration
         do {
             config = try Configuration.load(environment: ProcessEnvironment.all(), flags: flags)
