@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Swift modules
         .target(name: "Reactor", dependencies: ["CLinux", "Locks"]),
@@ -32,7 +33,8 @@ let package = Package(
         .target(name: "HTTP"),
         .target(name: "WebSocket", dependencies: ["Crypto"]),
         .target(name: "Hub", dependencies: ["JSON", "Crypto", "Locks"]),
-        .target(name: "Store", dependencies: ["CSQLite", "Locks"]),
+        .target(name: "Store", dependencies: ["CSQLite", "Locks", "Postgres"]),
+        .target(name: "Postgres", dependencies: ["CPostgres"]),
         .target(name: "Resilience"),
         .target(name: "Lifecycle"),
         .target(name: "Locks"),
@@ -88,7 +90,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],
                     resources: [.copy("Fixtures")]),

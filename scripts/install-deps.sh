@@ -3,7 +3,9 @@
 # work on a fresh machine. usage: install-deps.sh build|test|bench
 set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
+build+=(libpq-dev)
 test=(python3-venv chromium curl)
+test+=(postgresql-15)
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
 case "${1:-build}" in
