@@ -131,8 +131,11 @@ public final class PostgresConnection {
 
     private static func connect(url: String, connectTimeoutS: Int) throws -> OpaquePointer {
         // The URI comes last so its own connect_timeout (and everything else) wins.
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = ["\(max(1, connectTimeoutS))", "switchboard", url]
+        // TCP keepalives and a user timeout: a server that vanished without a reset (network
+        // partition) fails the connection within seconds instead of hanging a store thread.
+        let keywords = ["connect_timeout", "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "dbname"]
+        let values = ["\(max(1, connectTimeoutS))", "switchboard", "1", "10", "3", "3", "15000", url]
         let connection = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -1,5 +1,6 @@
 // How the PostgreSQL store connects and shares work: from SWITCHBOARD_DATABASE_URL,
 // SWITCHBOARD_DATABASE_SCHEMA, SWITCHBOARD_DATABASE_TIMEOUT_MS and SWITCHBOARD_LEASE_S.
+import Postgres
 
 public struct PostgresSettings: Sendable, Equatable {
     /// A libpq URI (postgres:// or postgresql://); may hold a password: log `redactedURL`.
@@ -41,4 +42,15 @@ public struct PostgresSettings: Sendable, Equatable {
          "SET synchronous_commit = on",
          "SET TIME ZONE 'UTC'"]
     }
+}
+
+extension PostgresSettings {
+    /// True for postgres:// and postgresql:// URIs.
+    public static func isPostgresURL(_ url: String) -> Bool { ConnectionURL.hasPostgresScheme(url) }
+
+    /// The URI with its password replaced by "***", for logs.
+    public var redactedURL: String { ConnectionURL.redacted(url) }
+
+    /// `text` with the URI's password replaced by "***".
+    public func redacting(_ text: String) -> String { ConnectionURL.redacting(text, passwordOf: url) }
 }

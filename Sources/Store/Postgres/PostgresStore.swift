@@ -15,15 +15,17 @@ public final class PostgresStore: Sendable {
     let remoteWaits = Locked<Set<Int64>>([])
 
     /// Connects (failing with libpq's reason, password removed), migrates the schema under an
-    /// advisory lock, then starts the writer and reader threads.
-    public init(settings: PostgresSettings) throws {
+    /// advisory lock, then starts the writer and reader threads. `onCommit` sees each group
+    /// commit's duration and size (the same figures SQLiteStore reports).
+    public init(settings: PostgresSettings,
+                onCommit: (@Sendable (_ commitDuration: Duration, _ groupSize: Int) -> Void)? = nil) throws {
         guard PostgresSettings.isValidSchemaName(settings.schema) else {
             throw StoreError(code: "invalid_schema", message: "schema name must be letters, digits and _ (got \(settings.schema.count) characters)")
         }
         self.settings = settings
         let migrating = PostgresSession(try Self.connectOrExplain(settings))
         try PostgresMigrations.apply(migrating, schema: settings.schema)
-        writer = PostgresWriter(link: PostgresLink(settings: settings, session: migrating))
+        writer = PostgresWriter(link: PostgresLink(settings: settings, session: migrating), onCommit: onCommit)
         var links: [PostgresLink] = []
         do {
             for _ in 0..<max(1, settings.readers) {

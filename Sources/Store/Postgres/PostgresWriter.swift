@@ -15,8 +15,12 @@ final class PostgresWriter: @unchecked Sendable {  // `queue`, `latch` and `stat
     /// Appends per INSERT statement: 5 parameters each, well under PostgreSQL's 65,535.
     static let appendsPerStatement = 1000
 
-    init(link: PostgresLink, maxGroup: Int = 1024, maxQueued: Int = 100_000) {
+    private let onCommit: (@Sendable (_ commitDuration: Duration, _ groupSize: Int) -> Void)?
+
+    init(link: PostgresLink, maxGroup: Int = 1024, maxQueued: Int = 100_000,
+         onCommit: (@Sendable (_ commitDuration: Duration, _ groupSize: Int) -> Void)? = nil) {
         self.link = link
+        self.onCommit = onCommit
         self.maxGroup = max(1, maxGroup)
         queue = JobQueue(capacity: maxQueued)
         let thread = Thread { [self] in runLoop() }
@@ -77,6 +81,7 @@ final class PostgresWriter: @unchecked Sendable {  // `queue`, `latch` and `stat
             }
         }
         var ids: [Int64] = []
+        var commitDuration = Duration.zero
         let started = ContinuousClock().now
         do {
             let db = try link.liveSession()
@@ -89,7 +94,9 @@ final class PostgresWriter: @unchecked Sendable {  // `queue`, `latch` and `stat
                     start = end
                 }
                 for write in writes { try runInSavepoint(write, db: db) }
+                let commitStart = ContinuousClock().now
                 try db.execute("COMMIT")
+                commitDuration = ContinuousClock().now - commitStart
             } catch {
                 if db.isInTransaction { try? db.execute("ROLLBACK") }
                 throw error
@@ -103,6 +110,7 @@ final class PostgresWriter: @unchecked Sendable {  // `queue`, `latch` and `stat
             return
         }
         record(jobs: group.count, committed: true, since: started)
+        onCommit?(commitDuration, group.count)
         for (index, append) in appends.enumerated() { append.1(.success(ids[index])) }
         for write in writes { write.complete() }
     }
