@@ -11,11 +11,12 @@ public enum PostgresMigrations {
     /// Creates the schema if needed and brings it to `latestVersion`. Runs outside any
     /// transaction on a fresh session whose search_path is already the schema.
     static func apply(_ session: PostgresSession, schema: String) throws {
-        try session.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
-        // Session-level lock keyed by the schema: another node migrating the same schema waits
-        // here, then finds the versions applied. Released below, or by the session's end.
+        // Session-level lock keyed by the schema, taken before anything is created (even
+        // CREATE SCHEMA IF NOT EXISTS races with itself): another node migrating the same schema
+        // waits here, then finds the versions applied. Released below, or by the session's end.
         try session.run("SELECT pg_advisory_lock(hashtext($1))", [.text("switchboard.migrations." + schema)])
         defer { _ = try? session.run("SELECT pg_advisory_unlock(hashtext($1))", [.text("switchboard.migrations." + schema)]) }
+        try session.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
         try session.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY,
