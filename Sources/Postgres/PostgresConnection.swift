@@ -10,6 +10,15 @@ public final class PostgresConnection {
     private var handle: OpaquePointer?
     private let url: String
     private let sessionSetup: [String]
+    /// Statements prepared on this connection, by SQL and parameter types: the hot statements
+    /// (append, claim, apply) are parsed and planned once per connection instead of per call.
+    private var prepared: [PreparedKey: String] = [:]
+    private static let preparedLimit = 256
+
+    private struct PreparedKey: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
 
     /// Connects to `url` (a libpq URI; sslmode and the other parameters pass through) and runs
     /// `sessionSetup` (SET statements). `connectTimeoutS` applies when the URI names none.
@@ -47,6 +56,7 @@ public final class PostgresConnection {
     /// Drops the broken connection and connects again (same URI, same session set-up).
     public func reconnect(connectTimeoutS: Int = 5) throws {
         close()
+        prepared = [:]
         handle = try Self.connect(url: url, connectTimeoutS: connectTimeoutS)
         try runSessionSetup()
     }
@@ -92,13 +102,30 @@ public final class PostgresConnection {
                 buffers.append(bytes); lengths.append(Int32(clamping: bytes.count)); formats.append(1)
             }
         }
+        let name = try preparedName(sql: sql, types: types, handle: handle)
         let result = Self.withPointers(buffers) { pointers in
-            PQexecParams(handle, sql, Int32(values.count), types, pointers, lengths, formats, 1)
+            if let name {
+                return PQexecPrepared(handle, name, Int32(values.count), pointers, lengths, formats, 1)
+            }
+            return PQexecParams(handle, sql, Int32(values.count), types, pointers, lengths, formats, 1)
         }
         return try check(result, handle: handle)
     }
 
     // MARK: private
+
+    /// The prepared statement for (sql, types), preparing it on first use; nil once the cache is
+    /// full (statements built per call, such as multi-row inserts of varying size, then run
+    /// unprepared).
+    private func preparedName(sql: String, types: [UInt32], handle: OpaquePointer) throws -> String? {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "sb_\(prepared.count)"
+        _ = try check(PQprepare(handle, name, sql, Int32(types.count), types), handle: handle)
+        prepared[key] = name
+        return name
+    }
 
     private func liveHandle() throws -> OpaquePointer {
         guard let handle, PQstatus(handle) == CONNECTION_OK else {

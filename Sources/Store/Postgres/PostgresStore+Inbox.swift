@@ -1,4 +1,4 @@
-// InboxStore over PostgreSQL: appends group-committed on the writer, claims and settling on the
+// InboxStore over PostgreSQL: appends group-committed on the appender, claims and settling on the
 // writer under this node's claims, listings on the readers.
 
 extension PostgresStore: InboxStore {
@@ -6,7 +6,7 @@ extension PostgresStore: InboxStore {
                        completion: @escaping StoreCompletion<Int64>) {
         let waiters = handledWaiters
         let remoteWaits = self.remoteWaits
-        writer.append(delivery) { result in
+        appender.append(delivery) { result in
             if case .success(let id) = result, let whenHandled {
                 waiters.add(id, whenHandled)
                 remoteWaits.withLock { _ = $0.insert(id) }

@@ -7,6 +7,10 @@ import Postgres
 
 public final class PostgresStore: Sendable {
     let settings: PostgresSettings
+    /// Webhook appends only, on a connection of their own: their group commits never wait
+    /// behind the inbox worker's apply transactions (many statements each).
+    let appender: PostgresWriter
+    /// Every other write: claims, applies, the outbox, conversations, probes.
     let writer: PostgresWriter
     let readers: PostgresReaders
     /// Requests waiting for their inbox row to be handled (the synchronous webhook mode).
@@ -25,13 +29,21 @@ public final class PostgresStore: Sendable {
         self.settings = settings
         let migrating = PostgresSession(try Self.connectOrExplain(settings))
         try PostgresMigrations.apply(migrating, schema: settings.schema)
-        writer = PostgresWriter(link: PostgresLink(settings: settings, session: migrating), onCommit: onCommit)
+        writer = PostgresWriter(link: PostgresLink(settings: settings, session: migrating))
+        do {
+            appender = PostgresWriter(link: PostgresLink(settings: settings, session: PostgresSession(try Self.connectOrExplain(settings))),
+                                      onCommit: onCommit)
+        } catch {
+            writer.close()
+            throw error
+        }
         var links: [PostgresLink] = []
         do {
             for _ in 0..<max(1, settings.readers) {
                 links.append(PostgresLink(settings: settings, session: PostgresSession(try Self.connectOrExplain(settings))))
             }
         } catch {
+            appender.close()
             writer.close()
             throw error
         }
@@ -41,12 +53,14 @@ public final class PostgresStore: Sendable {
     /// Refuses new work, finishes what is queued, then stops the threads. Idempotent.
     public func close() {
         readers.close()
+        appender.close()
         writer.close()
     }
 
     public var statistics: StoreStatistics {
-        let stats = writer.stats
-        return StoreStatistics(commits: stats.commits, lastGroupSize: stats.lastGroupSize, queuedWrites: writer.queuedJobs)
+        let appends = appender.stats, writes = writer.stats
+        return StoreStatistics(commits: appends.commits + writes.commits, lastGroupSize: appends.lastGroupSize,
+                               queuedWrites: appender.queuedJobs + writer.queuedJobs)
     }
 
     static func connect(_ settings: PostgresSettings, connectTimeoutS: Int) throws -> PostgresConnection {
