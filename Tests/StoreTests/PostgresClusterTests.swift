@@ -119,4 +119,29 @@ final class PostgresClusterTests: XCTestCase {
             XCTAssertEqual((error as? StoreError)?.code, "schema_too_new")
         }
     }
+
+    func testRowsOfAProcessCutOffByAConnectionLossAreClaimedAgainAfterReconnecting() throws {
+        let (a, _) = try twoNodes(leaseMs: 30_000)
+        let first = try a.appendText("one", at: 1000)
+        let claimed = try a.claim(10, at: 2000)
+        XCTAssertEqual(claimed.map(\.id), [first])
+        // The server drops every Switchboard session (as a restart does) before the apply.
+        let admin = try PostgresConnection(url: try TestDatabase.url())
+        try admin.execute("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'switchboard' AND pid <> pg_backend_pid()
+            """)
+        XCTAssertThrowsError(try a.settle(claimed, at: 3000)) { error in
+            XCTAssertEqual((error as? StoreError)?.code, "unavailable")
+        }
+        // The next claim reconnects, puts the stranded row back and takes it again.
+        var again: [InboxRow] = []
+        let deadline = Date().addingTimeInterval(5)
+        while again.isEmpty && Date() < deadline {
+            again = (try? a.claim(10, at: 4000)) ?? []
+            if again.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        XCTAssertEqual(again.map(\.id), [first])
+        XCTAssertEqual(try a.settle(again, at: 5000).map(\.outcome.kind), ["done"])
+    }
 }

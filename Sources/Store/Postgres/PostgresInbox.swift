@@ -67,6 +67,16 @@ enum PostgresInbox {
         return claimed.sorted { $0.id < $1.id }
     }
 
+    /// Rows this node claimed and could not settle go back to pending (due at `nowMs`).
+    static func release(_ db: PostgresSession, ids: [Int64], node: String, nowMs: Int64) throws {
+        guard !ids.isEmpty else { return }
+        let list = ids.map(String.init).joined(separator: ",")
+        try db.run("""
+            UPDATE inbox SET status = 'pending', next_attempt_at_ms = least(next_attempt_at_ms, $1), claimed_by = NULL
+            WHERE id IN (\(list)) AND status = 'processing' AND claimed_by = $2
+            """, [.int(nowMs), .text(node)])
+    }
+
     /// False when the row is not (or no longer) processing under this node's claim.
     static func markDone(_ db: PostgresSession, id: Int64, node: String, nowMs: Int64) throws -> Bool {
         try db.run("""

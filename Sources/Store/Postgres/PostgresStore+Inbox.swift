@@ -17,9 +17,15 @@ extension PostgresStore: InboxStore {
 
     public func claimPending(limit: Int, nowMs: Int64, completion: @escaping StoreCompletion<[InboxRow]>) {
         let node = settings.nodeID, leaseMs = settings.leaseMs
+        let strandedClaims = self.strandedClaims
+        let stranded = strandedClaims.withLock { claims in defer { claims = [] }; return Array(claims) }
         writer.submit({ db in
-            try PostgresInbox.claimPending(db, node: node, leaseMs: leaseMs, limit: limit, nowMs: nowMs)
-        }, completion: completion)
+            try PostgresInbox.release(db, ids: stranded, node: node, nowMs: nowMs)
+            return try PostgresInbox.claimPending(db, node: node, leaseMs: leaseMs, limit: limit, nowMs: nowMs)
+        }, completion: { result in
+            if case .failure = result { strandedClaims.withLock { $0.formUnion(stranded) } }
+            completion(result)
+        })
         releaseSettledElsewhere()
     }
 
@@ -30,6 +36,11 @@ extension PostgresStore: InboxStore {
         completion: @escaping StoreCompletion<[InboxResult<Output>]>
     ) {
         let node = settings.nodeID
+        let strandedClaims = self.strandedClaims
+        let completion: StoreCompletion<[InboxResult<Output>]> = { result in
+            if case .failure = result { strandedClaims.withLock { $0.formUnion(rows.map(\.id)) } }
+            completion(result)
+        }
         writer.submit({ db in
             let conversations = PostgresConversations(db)
             return try rows.map { row in

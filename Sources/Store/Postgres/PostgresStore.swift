@@ -17,6 +17,10 @@ public final class PostgresStore: Sendable {
     let handledWaiters = InboxWaiters()
     /// Waiting rows that another node may apply: their ids, watched until settled there.
     let remoteWaits = Locked<Set<Int64>>([])
+    /// Rows this node claimed whose `process` failed as a whole (the database went away): they
+    /// stay 'processing' under our claim, and the worker's own reset may have failed too. The
+    /// next claim puts them back first.
+    let strandedClaims = Locked<Set<Int64>>([])
 
     /// Connects (failing with libpq's reason, password removed), migrates the schema under an
     /// advisory lock, then starts the writer and reader threads. `onCommit` sees each group
