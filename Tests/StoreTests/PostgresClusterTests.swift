@@ -144,4 +144,37 @@ final class PostgresClusterTests: XCTestCase {
         XCTAssertEqual(again.map(\.id), [first])
         XCTAssertEqual(try a.settle(again, at: 5000).map(\.outcome.kind), ["done"])
     }
+
+    func testEventsJournaledWithARowAreHandedToTheNextHolderUntilPublished() throws {
+        let (a, b) = try twoNodes(leaseMs: 300)
+        let id = try a.appendText("payload", at: 1000)
+        let event = JournaledEvent(topic: "conversation.1555", type: "message.received", data: Array("{\"x\":1}".utf8),
+                                   correlationID: "corr-1")
+        let claimed = try a.claim(10, at: 2000)
+        XCTAssertEqual(try a.settle(claimed, at: 3000, apply: { row, conversations in
+            try (conversations as? PublicationJournaling)?.journal(inboxID: row.id, events: [event])
+        }).map(\.outcome.kind), ["done"])
+        // a dies between the commit and the publish: no releaseHandled. b, once it holds the
+        // inbox work, is handed the events; a, while it still holds the lease, sees them too.
+        XCTAssertEqual(try answer { b.unpublished(limit: 10, completion: $0) }, [], "not the holder yet")
+        var pending: [PendingPublication] = []
+        let deadline = Date().addingTimeInterval(5)
+        while pending.isEmpty && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            pending = try answer { b.unpublished(limit: 10, completion: $0) }
+        }
+        XCTAssertEqual(pending, [PendingPublication(inboxID: id, events: [event])])
+        b.releaseHandled([id])
+        XCTAssertEqual(try answer { b.unpublished(limit: 10, completion: $0) }, [])
+    }
+
+    func testJournalCodingRoundTripsAndRefusesTruncatedBytes() {
+        let events = [JournaledEvent(topic: "t", type: "x", data: [0, 1, 255], correlationID: ""),
+                      JournaledEvent(topic: "conversation.é", type: "message.status", data: [], correlationID: "c")]
+        let bytes = JournalCoding.encode(events)
+        XCTAssertEqual(JournalCoding.decode(bytes), events)
+        XCTAssertEqual(JournalCoding.decode([]), [])
+        XCTAssertNil(JournalCoding.decode(Array(bytes.dropLast())))
+        XCTAssertNil(JournalCoding.decode([0, 0, 0, 9, 1]))
+    }
 }

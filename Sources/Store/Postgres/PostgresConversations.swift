@@ -197,3 +197,14 @@ final class PostgresConversations: ConversationTransaction {
             status: row.text(10), errorJSON: row.text(11), statuses: [])
     }
 }
+
+extension PostgresConversations: PublicationJournaling {
+    func journal(inboxID: Int64, events: [JournaledEvent]) throws {
+        guard !events.isEmpty else { return }
+        try db.run("""
+            INSERT INTO pending_publications (inbox_id, events, created_at_ms)
+            VALUES ($1, $2, \(PostgresInbox.databaseNowMs))
+            ON CONFLICT (inbox_id) DO UPDATE SET events = excluded.events
+            """, [.int(inboxID), .bytes(JournalCoding.encode(events))])
+    }
+}

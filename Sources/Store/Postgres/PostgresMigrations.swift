@@ -4,7 +4,7 @@
 
 public enum PostgresMigrations {
     /// Append only: a released migration is never edited, a change is a new entry.
-    static let steps: [String] = [version1]
+    static let steps: [String] = [version1, version2]
 
     public static var latestVersion: Int { steps.count }
 
@@ -158,6 +158,15 @@ public enum PostgresMigrations {
         name TEXT PRIMARY KEY,
         holder TEXT NOT NULL,
         expires_at_ms BIGINT NOT NULL
+    );
+    """
+
+    /// Events of applied inbox rows until their publication is confirmed (see PublicationJournal).
+    static let version2 = """
+    CREATE TABLE pending_publications (
+        inbox_id BIGINT PRIMARY KEY,
+        events BYTEA NOT NULL,
+        created_at_ms BIGINT NOT NULL
     );
     """
 }

@@ -82,6 +82,12 @@ extension PostgresStore: InboxStore {
     public func releaseHandled(_ rowIDs: [Int64]) {
         remoteWaits.withLock { waits in for id in rowIDs { waits.remove(id) } }
         handledWaiters.release(rowIDs)
+        guard !rowIDs.isEmpty else { return }
+        // Published: the journal entries go. Queued on the writer ahead of the next claim, so
+        // the next `unpublished` never returns them. A failure leaves them for a republish.
+        let list = rowIDs.map(String.init).joined(separator: ",")
+        writer.submit({ db in try db.run("DELETE FROM pending_publications WHERE inbox_id IN (\(list))") },
+                      completion: { _ in })
     }
 
     /// Waiters whose rows another node applied (that node's releaseHandled cannot reach them):
@@ -113,5 +119,18 @@ extension PostgresStore: InboxStore {
 
     public func inboxRow(id: Int64, completion: @escaping StoreCompletion<InboxRow?>) {
         readers.submit({ db in try PostgresInbox.row(db, id: id) }, completion: completion)
+    }
+}
+
+extension PostgresStore: PublicationJournal {
+    public func unpublished(limit: Int, completion: @escaping StoreCompletion<[PendingPublication]>) {
+        let node = settings.nodeID, leaseMs = settings.leaseMs
+        writer.submit({ db in
+            guard try PostgresInbox.holdLease(db, name: PostgresInbox.inboxLease, node: node, leaseMs: leaseMs) else { return [] }
+            return try db.rows("SELECT inbox_id, events FROM pending_publications ORDER BY inbox_id LIMIT $1",
+                               [.int(Int64(max(0, limit)))]) { row in
+                PendingPublication(inboxID: row.int64(0), events: JournalCoding.decode(row.bytes(1)) ?? [])
+            }
+        }, completion: completion)
     }
 }
