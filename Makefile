@@ -68,6 +68,7 @@ bench: release
 	bash scripts/bench-http.sh
 	bash scripts/bench-compare.sh
 	bash scripts/bench-inbound.sh
+	bash scripts/bench-cluster.sh
 
 clean:
 	rm -rf .build .build-fuzz .build-tsan $(VENV)

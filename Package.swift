@@ -65,9 +65,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        // The Redis backplane behind the hub's publish protocol; leases for once-per-cluster work.
+        .target(name: "Cluster", dependencies: ["Hub", "Reactor", "Locks", "Crypto"]),
         // Configuration, credentials and wiring only.
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Lifecycle", "Server", "Inbound", "Outbound", "Ops",
+            "Cluster",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -98,6 +101,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
         .testTarget(name: "LocksTests", dependencies: ["Locks"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Hub"]),
         .testTarget(name: "SwitchboardBenchTests", dependencies: ["switchboard-bench"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Resilience"]),
         .testTarget(name: "ServerTests", dependencies: [
@@ -110,6 +114,7 @@ let package = Package(
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
     ],
     swiftLanguageModes: [.v6]

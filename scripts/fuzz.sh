@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (HTTP parser, WebSocket frames/session, JSON parser, WhatsApp
-# webhook decoder) for FUZZ_RUNS executions each (default 1,000,000) and prints the count
+# webhook decoder, RESP2 replies) for FUZZ_RUNS executions each (default 1,000,000) and prints the count
 # libFuzzer reports for each.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 export FUZZ_RUNS="${FUZZ_RUNS:-1000000}"
 status=0
-for t in http websocket json webhook; do
+for t in http websocket json webhook resp; do
   script="$HERE/fuzz-$t.sh"
   [ -x "$script" ] || { echo "fuzz: $script missing" >&2; status=1; continue; }
   log=$(mktemp)

@@ -6,6 +6,8 @@ build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
 build+=(libpq-dev)
 test=(python3-venv chromium curl)
 test+=(postgresql-15)
+test+=(nodejs)  # node --test runs the JS client's and the ops console's unit tests
+test+=(redis-server)  # throwaway Redis for the cluster tests (started by the tests themselves)
 bench=(wrk nginx-light libnginx-mod-nchan)
 want=("${build[@]}")
 case "${1:-build}" in

@@ -1,5 +1,7 @@
 // Wiring: builds the server from the configuration, registers the routes, and runs until a
 // shutdown signal. The only place that knows every module.
+import Cluster
+import Crypto
 import HTTP
 import Hub
 import Inbound
@@ -20,6 +22,9 @@ public final class Application: @unchecked Sendable {
     public let config: Configuration
     public let server: Server
     public let hub: HubFanout
+    /// This node's name (SWITCHBOARD_NODE_ID or generated) and its presence roster.
+    public let nodeID: String
+    public let presence: PresenceHub
     public let credentials: Credentials
     public let store: any SwitchboardStore
     /// Stops the store's threads (last, at shutdown).
@@ -33,10 +38,16 @@ public final class Application: @unchecked Sendable {
     public let metrics: SwitchboardMetrics
     /// The outbound sender reports its breaker state and Graph results here.
     public let healthSources = HealthSources()
+    /// Totals of every SwitchboardMetrics counter, readable as numbers (GET /api/ops/summary).
+    let counterTotals: CounterTotals
     let traffic = TrafficCounters()
     let healthMonitor: HealthMonitor
     let alertMonitor: AlertMonitor
     let alertForwarder: AlertForwarder?
+    /// The Redis backplane when SWITCHBOARD_REDIS_URL is set (Application+Cluster.swift).
+    public private(set) var backplane: RedisBackplane?
+    /// The backplane's own loop thread (nil when single node).
+    let backplaneLoops: EventLoopGroup?
     /// nil when SWITCHBOARD_WA_ACCESS_TOKEN is unset (sending off).
     let outboundSender: OutboundSender?
     let logger: Logger
@@ -46,6 +57,11 @@ public final class Application: @unchecked Sendable {
 
     public init(config: Configuration, logger: Logger) throws {
         self.config = config
+        let nodeID = config.cluster.nodeID ?? "node-" + SecureRandom.hexString(bytes: 4)
+        self.nodeID = nodeID
+        // Every line this node logs names it, so logs of several nodes can be merged.
+        var logger = logger
+        logger[metadataKey: "node"] = "\(nodeID)"
         self.logger = logger
         credentials = try Credentials.load(config: config)
         server = try Server(settings: config.server, logger: logger)
@@ -53,7 +69,10 @@ public final class Application: @unchecked Sendable {
         factory.valueHistogramBuckets = SwitchboardMetrics.valueBuckets
         factory.defaultDurationHistogramBuckets = SwitchboardMetrics.durationBuckets
         metricsFactory = factory
-        let metrics = SwitchboardMetrics(factory: factory)
+        // Counters also count into `counterTotals`, which the ops console's summary reads.
+        let counterTotals = CounterTotals()
+        self.counterTotals = counterTotals
+        let metrics = SwitchboardMetrics(factory: CountingMetricsFactory(base: factory, totals: counterTotals))
         self.metrics = metrics
         var hs = HubSettings()
         hs.onFrameBuilt = { events in metrics.hubBatchSize.record(events) }
@@ -64,6 +83,7 @@ public final class Application: @unchecked Sendable {
         hs.maxBacklogBytes = config.hubMaxBacklogBytes
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubFanout(settings: hs, loops: server.loops)
+        presence = PresenceHub(nodeID: nodeID, loops: server.loops)
         let opened = try StoreOpening.open(config: config, metrics: metrics)
         store = opened.store
         closeStore = opened.close
@@ -73,6 +93,7 @@ public final class Application: @unchecked Sendable {
         healthMonitor = HealthMonitor(store: store, hub: hub, server: server, sources: healthSources, metrics: metrics,
                                       logger: logger, intervalSeconds: o.healthIntervalSeconds, dbTimeoutMs: o.healthDatabaseTimeoutMs,
                                       version: Self.version)
+        healthMonitor.nodeID = nodeID
         if o.alertForwarding, let url = o.alertWebhookURL {
             alertForwarder = AlertForwarder(url: url, logger: logger)
         } else {
@@ -119,6 +140,11 @@ public final class Application: @unchecked Sendable {
                     metrics.graphBreakerState.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
                 })
         }
+        backplaneLoops = config.cluster.redis == nil ? nil : try EventLoopGroup(count: 1)
+        backplane = try backplaneLoops.flatMap { group in
+            try Self.makeBackplane(config: config, nodeID: nodeID, server: server, hub: hub, loop: group.loops[0], presence: presence,
+                               health: healthMonitor, alerts: alertMonitor)
+        }
         registerRoutes()
     }
 
@@ -128,7 +154,8 @@ public final class Application: @unchecked Sendable {
                   store: store, server: server, auth: auth).register(on: server)
         BrowserLogRoutes(logger: logger, metrics: metrics, ratePerSecond: config.observability.logRatePerSecond,
                          burst: config.observability.logBurst).register(on: server)
-        HubRoutes(fanout: hub, publisher: hub, auth: auth).register(on: server)
+        HubRoutes(fanout: hub, publisher: hub, auth: auth, presence: presence).register(on: server)
+        PresenceRoutes(presence: presence, auth: auth).register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
@@ -137,6 +164,9 @@ public final class Application: @unchecked Sendable {
         OutboundRoutes(store: store, hub: hub, auth: auth, sender: outboundSender,
                        defaultPhoneNumberID: config.outbound.defaultPhoneNumberID).register(on: server)
         StaticAssetRoutes.client.register(on: server)
+        StaticAssetRoutes.console.register(on: server)
+        OpsSummaryRoute(store: store, hub: hub, server: server, totals: counterTotals, traffic: traffic, sources: healthSources,
+                        alerts: alertMonitor, health: healthMonitor, auth: auth).register(on: server)
         if let echo = config.echoPath {
             EchoEndpoint.register(on: server, path: echo)
         }
@@ -150,6 +180,12 @@ public final class Application: @unchecked Sendable {
         let server = self.server, closeStore = self.closeStore
         group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
         group.add(ClosureService("store", stop: { closeStore() }))
+        if let backplane, let loops = backplaneLoops {
+            // Before the publishers: a node that reaches Redis starts healthy; one that does not
+            // starts anyway (health `hub` error) and joins when Redis answers.
+            group.add(ClosureService("redis-backplane", start: { loops.start(); backplane.start(); backplane.waitUntilUp(seconds: 3) },
+                                     stop: { backplane.stop(); loops.stopAndJoin() }))
+        }
         group.add(processor)
         if let outboundSender { group.add(outboundSender) }
         group.add(healthMonitor)
@@ -170,6 +206,7 @@ public final class Application: @unchecked Sendable {
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
             "services": "\(services.names.joined(separator: ","))",
             "store": "\(storeSummary)",
+            "console.url": "\(consoleURL)",
         ])
         if credentials.secretFromFile {
             logger.info("API key for POST /api/publish is in \(config.dataDir)/api_key")
@@ -185,6 +222,12 @@ public final class Application: @unchecked Sendable {
         }
     }
 
+    /// Where the ops console answers (IPv6 literals in brackets), for the start-up lines.
+    var consoleURL: String {
+        let host = config.server.host.contains(":") ? "[\(config.server.host)]" : config.server.host
+        return "http://\(host):\(server.boundPort)/console"
+    }
+
     /// Ready-to-use tokens so a fresh `make run` can be tried at once, for the executable to print
     /// to stdout; nil except on the start that generated the secret. Tokens are secrets: they are
     /// shown once and never logged (set SWITCHBOARD_AUTH_SECRET to manage the secret yourself, or
@@ -197,6 +240,7 @@ public final class Application: @unchecked Sendable {
             new token secret in \(config.dataDir)/auth_secret; these tokens are shown only now:
             ops token (24 h, all topics): \(ops)
             agent token (24 h, inbox + conversation.*): \(agent)
+            ops console: \(consoleURL) (log in there with the ops-role token above)
 
             """
     }

@@ -46,6 +46,8 @@ public struct Configuration: Sendable {
     public var observability = ObservabilitySettings()
     // Store location: SQLite or PostgreSQL (settings in Configuration+Database.swift)
     public var database = DatabaseSettings()
+    // Cluster: node id, Redis, presence (Configuration+Cluster.swift)
+    public var cluster = ClusterSettings()
 
     public init() {}
 
@@ -186,7 +188,7 @@ public struct Configuration: Sendable {
             guard v == "json" || v == "text" else { return "expected json or text" }
             c.logFormat = v; return nil
         },
-    ] + databaseSettings
+    ] + clusterSettings + databaseSettings
 
     /// Builds the configuration from the environment, then the flags given on the command line.
     public static func load(environment: [String: String], flags: [String: String]) throws(ConfigurationError) -> Configuration {

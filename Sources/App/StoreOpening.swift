@@ -34,7 +34,8 @@ enum StoreOpening {
         }
         let settings = PostgresSettings(
             url: url, schema: config.database.schema, statementTimeoutMs: config.database.timeoutMs,
-            leaseMs: Int64(config.database.leaseSeconds * 1000), nodeID: try nodeID(dataDir: config.dataDir))
+            leaseMs: Int64(config.database.leaseSeconds * 1000),
+            nodeID: try config.cluster.nodeID ?? nodeID(dataDir: config.dataDir))
         do {
             let store = try PostgresStore(settings: settings, onCommit: recordCommit)
             return OpenedStore(store: store, close: { store.close() },
@@ -48,8 +49,9 @@ enum StoreOpening {
         }
     }
 
-    /// This node's name in leases and claims: kept in the data dir so a restarted node resumes
-    /// its own claims at once, while each node (own data dir) has its own.
+    /// This node's name in leases and claims when SWITCHBOARD_NODE_ID is unset: kept in the data
+    /// dir so a restarted node resumes its own claims at once (the generated per-start node id
+    /// would leave them to the lease), while each node (own data dir) has its own.
     static func nodeID(dataDir: String) throws -> String {
         let path = dataDir + "/node_id"
         if let existing = try? String(contentsOfFile: path, encoding: .utf8) {

@@ -34,4 +34,12 @@ public struct EncodedEvent: Sendable, Equatable {
         self.ts = ts
         self.bytes = out
     }
+
+    /// An event encoded elsewhere (by the node that published it, carried by the backplane):
+    /// `bytes` must be exactly what `init(seq:type:ts:data:meta:)` would have written.
+    public init(seq: Int64, ts: Int64, encoded bytes: [UInt8]) {
+        self.seq = seq
+        self.ts = ts
+        self.bytes = bytes
+    }
 }

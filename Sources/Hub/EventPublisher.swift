@@ -32,6 +32,8 @@ public enum PublishOutcome: Sendable, Equatable {
     case published([Int64])
     /// Nothing was published; try again after this many seconds.
     case overloaded(retryAfterSeconds: Int)
+    /// Nothing was published: the cluster backplane is unreachable (external publishers only).
+    case unavailable
 }
 
 public protocol EventPublisher: Sendable {
@@ -58,4 +60,22 @@ extension EventPublisher {
 public protocol HubStatistics: Sendable {
     var topicCount: Int { get }
     var counters: HubCounters { get }
+}
+
+/// A cluster backplane behind the in-process fan-out (Server's HubFanout): every publish goes to
+/// it, it assigns seqs cluster-wide and announces the events to every node.
+public protocol HubBackplane: AnyObject, Sendable {
+    /// False while the backplane is unreachable: the node refuses new WebSockets (503) and
+    /// external publishes, so clients go to a node that can serve them.
+    var isAvailable: Bool { get }
+
+    /// Publishes `events` cluster-wide. With a completion (external publishers, who answer with
+    /// seqs) the return value is ignored and the outcome comes later, on any thread; without one
+    /// (internal publishers) it returns at once and never refuses: events wait while the
+    /// backplane is down and are published, in order, when it returns.
+    func publish(_ events: [OutgoingEvent], as kind: PublisherKind, completion: (@Sendable (PublishOutcome) -> Void)?) -> PublishOutcome
+
+    /// Brings `topics` (and the `since` topics) up to the backplane's position and history, then
+    /// calls `then` (on any thread).
+    func prepareSubscribe(topics: [String], since: [String: StreamPosition], then: @escaping @Sendable () -> Void)
 }

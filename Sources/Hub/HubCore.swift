@@ -53,7 +53,7 @@ public final class HubCore: Sendable {
     public let settings: HubSettings
     public let counters: HubCounters
     private let shards: [TopicShard]
-    private let nowMs: @Sendable () -> Int64
+    let nowMs: @Sendable () -> Int64
 
     /// `nowMs`: wall-clock unix milliseconds (event timestamps, history TTL, idle topics).
     public init(settings: HubSettings, counters: HubCounters = HubCounters(), nowMs: @escaping @Sendable () -> Int64) {
@@ -63,13 +63,13 @@ public final class HubCore: Sendable {
         shards = (0..<16).map { _ in TopicShard() }
     }
 
-    private func shard(_ topic: String) -> TopicShard {
+    func shard(_ topic: String) -> TopicShard {
         var h: UInt32 = 2166136261
         for b in topic.utf8 { h = (h ^ UInt32(b)) &* 16777619 }
         return shards[Int(h % UInt32(shards.count))]
     }
 
-    private func stateLocked(_ topics: inout [String: TopicState], _ topic: String, nowMs: Int64) -> TopicState {
+    func stateLocked(_ topics: inout [String: TopicState], _ topic: String, nowMs: Int64) -> TopicState {
         if let state = topics[topic] { return state }
         let state = TopicState(topic: topic, limits: settings.history, nowMs: nowMs)
         topics[topic] = state
@@ -123,7 +123,7 @@ public final class HubCore: Sendable {
         }
     }
 
-    private func flushLocked(_ state: TopicState, to sink: some FrameSink) {
+    func flushLocked(_ state: TopicState, to sink: some FrameSink) {
         guard let batch = state.pending.takeFrame() else { return }
         state.flushedSeq = batch.lastSeq
         counters.framesBuilt.add(1, ordering: .relaxed)

@@ -6,6 +6,8 @@ import JSON
 ///   `{"op":"unsubscribe","id":2,"topics":["inbox"]}`
 ///   `{"op":"publish","id":3,"topic":"t","type":"x.y","data":{}}`
 ///   `{"op":"ping","id":4}`
+///   `{"op":"subscribe","id":5,"topics":["inbox"],"presence":true}` (exact topics only)
+///   `{"op":"presence","id":6,"topic":"inbox"}`
 /// Server → client:
 ///   ack of subscribe: `{"op":"ack","id":1,"topics":{"inbox":{"epoch":"e","seq":57,"recovered":true}}}`
 ///     (`recovered` only for topics the client sent `since` for)
@@ -13,6 +15,8 @@ import JSON
 ///   ack of unsubscribe: `{"op":"ack","id":2}`
 ///   error: `{"op":"error","id":2,"code":"forbidden","message":"..."}`; pong: `{"op":"pong","id":4}`
 ///   events: `{"op":"batch","topic":"inbox","events":[e1,e2]}` with each `e` an EncodedEvent.
+///   presence changes: `{"op":"presence","topic":"inbox","joined":[{"sub":"a","conn":"c1","node":"n1"}],"left":[]}`
+///   presence answer: `{"op":"presence","id":6,"topic":"inbox","members":[{"sub":"a","connections":2}]}`
 /// `id` is optional everywhere; when the request had one it is echoed verbatim.
 public enum ProtocolCodec {
     public static let maxTopicsPerRequest = 100
@@ -41,7 +45,8 @@ public enum ProtocolCodec {
             case "subscribe":
                 let topics = try patterns(request.value("topics"), id: id)
                 let since = try positions(request.value("since"), topics: topics, id: id)
-                return .success(.subscribe(id: id, topics: topics, since: since))
+                let presence = try presenceFlag(request.value("presence"), topics: topics, id: id)
+                return .success(.subscribe(id: id, topics: topics, since: since, presence: presence))
             case "unsubscribe":
                 return .success(.unsubscribe(id: id, topics: try patterns(request.value("topics"), id: id)))
             case "publish":
@@ -55,6 +60,11 @@ public enum ProtocolCodec {
                 return .success(.publish(id: id, topic: topic, type: type, data: data))
             case "ping":
                 return .success(.ping(id: id))
+            case "presence":
+                guard let topic = request.value("topic")?.stringValue, TopicName.isValid(topic) else {
+                    throw ProtocolError("topic must be a valid topic name (presence has no wildcards)", id: id)
+                }
+                return .success(.presence(id: id, topic: topic))
             default:
                 return .failure(ProtocolError("unknown op", id: id))
             }
@@ -77,6 +87,16 @@ public enum ProtocolCodec {
             if !result.contains(pattern) { result.append(pattern) }
         }
         return result
+    }
+
+    /// `"presence": true` is allowed on exact topics only: a wildcard has no single member list.
+    private static func presenceFlag(_ value: JSONValue?, topics: [TopicPattern], id: JSONValue?) throws(ProtocolError) -> Bool {
+        guard let value else { return false }
+        guard case .bool(let on) = value else { throw ProtocolError("presence must be true or false", id: id) }
+        if on, let wildcard = topics.first(where: \.isWildcard) {
+            throw ProtocolError("presence needs exact topics, not \(wildcard.description)", id: id)
+        }
+        return on
     }
 
     private static func positions(_ value: JSONValue?, topics: [TopicPattern], id: JSONValue?) throws(ProtocolError) -> [String: StreamPosition] {

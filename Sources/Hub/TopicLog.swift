@@ -60,6 +60,24 @@ public struct TopicLog: Sendable {
         self.epoch = epoch
     }
 
+    /// A log whose sequence numbers are assigned elsewhere (a backplane): the next event is `seq + 1`.
+    public init(limits: HistoryLimits, epoch: String, after seq: Int64) {
+        self.limits = limits
+        self.epoch = epoch
+        nextSeq = max(0, seq) + 1
+    }
+
+    /// Records an event whose seq was assigned elsewhere; it must be the next one (`nextSeq`).
+    public mutating func appendAssigned(_ event: EncodedEvent, nowMs: Int64) {
+        precondition(event.seq == nextSeq, "appendAssigned out of order")
+        nextSeq += 1
+        evictExpired(nowMs: nowMs)
+        if limits.maxEvents > 0 {
+            while history.count >= limits.maxEvents { history.removeFirst() }
+            history.append(event)
+        }
+    }
+
     /// The last sequence number handed out (0 before the first event).
     public var currentSeq: Int64 { nextSeq - 1 }
 

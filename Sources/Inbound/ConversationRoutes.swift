@@ -1,6 +1,6 @@
 // REST for the frontend's first load and paging (token with role agent or ops), and the admin
-// view of dead letters (API key). The store runs the queries on its own threads; the loop
-// thread only parses and answers.
+// view of dead letters (API key or an ops token: the ops console lists and replays them). The
+// store runs the queries on its own threads; the loop thread only parses and answers.
 import Conversations
 import HTTP
 import Hub
@@ -106,9 +106,7 @@ public struct ConversationRoutes {
     // MARK: dead letters
 
     func deadLetters(_ ctx: RequestContext) -> RouteResult {
-        guard auth.isAPIKey(ctx.request.headers["Authorization"]) else {
-            return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
-        }
+        if let e = auth.authorize(ctx.request, roles: [.ops]) { return .failure(e) }
         let includeReplayed = ctx.request.queryValue("include_replayed") == "true"
         let sink = ctx.sink
         inbox.listDeadLetters(includeReplayed: includeReplayed, limit: 500) { result in
@@ -127,9 +125,7 @@ public struct ConversationRoutes {
     }
 
     func replay(_ ctx: RequestContext) -> RouteResult {
-        guard auth.isAPIKey(ctx.request.headers["Authorization"]) else {
-            return .failure(.unauthorized("Authorization: Bearer <SWITCHBOARD_API_KEY> required"))
-        }
+        if let e = auth.authorize(ctx.request, roles: [.ops]) { return .failure(e) }
         guard let id = Int64(ctx.params["id"] ?? ""), id > 0 else { return .failure(.badRequest("id must be a positive integer")) }
         let sink = ctx.sink
         let processor = self.processor

@@ -20,6 +20,8 @@ public struct AlertInputs: Sendable, Equatable {
     public var webhooksRefusedUnconfiguredInWindow = 0
     public var databaseOK = true
     public var databaseError: String?
+    /// Clustered: this node cannot reach the backplane (Redis).
+    public var backplaneDown = false
 
     public init() {}
 
@@ -107,6 +109,10 @@ public struct AlertRule: Sendable {
             AlertRule(key: "database.unhealthy", severity: .critical,
                       summary: "the database write+read check is failing", forMs: t.forMs) { i in
                 i.databaseOK ? .clear : .active(labels: ["error": i.databaseError ?? "unknown"])
+            },
+            AlertRule(key: "hub.backplane_down", severity: .critical,
+                      summary: "this node cannot reach the cluster backplane (Redis): publishes are refused, WebSockets moved away", forMs: 0) { i in
+                i.backplaneDown ? .active(labels: [:]) : .clear
             },
         ]
     }

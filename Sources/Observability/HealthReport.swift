@@ -37,6 +37,8 @@ public struct HealthReport: Sendable, Equatable {
     public var timestampMs: Int64
     public var version: String
     public var uptimeSeconds: Int64
+    /// This node's name (SWITCHBOARD_NODE_ID), when the server set one.
+    public var node: String? = nil
 
     public init(services: [String: ServiceHealth], timestampMs: Int64, version: String, uptimeSeconds: Int64) {
         self.services = services
@@ -61,6 +63,10 @@ public struct HealthReport: Sendable, Equatable {
         LogText.appendJSONString(RFC3339.format(milliseconds: timestampMs), to: &out)
         out.append(contentsOf: #","version":"#.utf8)
         LogText.appendJSONString(version, to: &out)
+        if let node {
+            out.append(contentsOf: #","node":"#.utf8)
+            LogText.appendJSONString(node, to: &out)
+        }
         out.append(contentsOf: #","uptime_s":"#.utf8)
         out.append(contentsOf: String(uptimeSeconds).utf8)
         out.append(contentsOf: #","services":"#.utf8)

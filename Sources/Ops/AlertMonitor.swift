@@ -29,6 +29,28 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     private var lastRefusedUnconfigured = 0
     static let topic = "alerts"
 
+    /// Clustered: rules are evaluated everywhere, but only the node holding the lease publishes
+    /// and forwards, so each alert goes out once per cluster. `hub.backplane_down` is about the
+    /// node itself (and no lease can be held without Redis): every node reports its own.
+    public struct ClusterGate: Sendable {
+        public var isLeader: @Sendable () -> Bool
+        public var backplaneDown: @Sendable () -> Bool
+        /// The leader shares its firing alerts (a JSON array) after each evaluation...
+        public var share: @Sendable (_ firingJSONArray: [UInt8]) -> Void
+        /// ...and the other nodes answer GET /api/alerts with the leader's list (nil: not known).
+        public var shared: @Sendable () -> [UInt8]?
+        public init(isLeader: @escaping @Sendable () -> Bool, backplaneDown: @escaping @Sendable () -> Bool,
+                    share: @escaping @Sendable ([UInt8]) -> Void, shared: @escaping @Sendable () -> [UInt8]?) {
+            self.isLeader = isLeader
+            self.backplaneDown = backplaneDown
+            self.share = share
+            self.shared = shared
+        }
+    }
+    /// Set once before `start()`.
+    public var clusterGate: ClusterGate?
+    static let nodeScopedAlerts: Set<String> = ["hub.backplane_down"]
+
     public init(store: any HealthStore, hub: any EventPublisher, sources: HealthSources, traffic: TrafficCounters, health: HealthMonitor,
          metrics: SwitchboardMetrics, forwarder: AlertForwarder?, logger: Logger, intervalSeconds: Double, thresholds: AlertThresholds) {
         self.store = store
@@ -44,6 +66,24 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
     }
 
     var firing: [Alert] { lock.lock(); defer { lock.unlock() }; return engine.firing }
+
+    /// GET /api/alerts: the firing alerts as a JSON array. Clustered, every node answers with the
+    /// lease holder's list, so the answer is the same everywhere; without the backplane (or before
+    /// the leader shared anything) a node answers with its own.
+    var firingJSONArray: [UInt8] {
+        if let gate = clusterGate, !gate.backplaneDown(), !gate.isLeader(), let shared = gate.shared() { return shared }
+        return Self.jsonArray(firing)
+    }
+
+    static func jsonArray(_ alerts: [Alert]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, a) in alerts.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: a.json())
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
 
     public let serviceName = "alert-rules"
     private let worker = WorkerThread(name: "alert-rules")
@@ -96,12 +136,27 @@ public final class AlertMonitor: BackgroundService, @unchecked Sendable {
             if case .string(let e)? = db.details["error"] { inputs.databaseError = e }
         }
 
+        if let gate = clusterGate { inputs.backplaneDown = gate.backplaneDown() }
         lock.lock()
         let transitions = engine.evaluate(inputs, nowMs: now)
         let count = engine.firing.count
         lock.unlock()
         metrics.alertsFiring.record(count)
-        for t in transitions { publish(t) }
+        let leader = clusterGate.map { $0.isLeader() } ?? true
+        if leader, let gate = clusterGate, !gate.backplaneDown() {
+            lock.lock()
+            let list = engine.firing
+            lock.unlock()
+            gate.share(Self.jsonArray(list))
+        }
+        for t in transitions {
+            let key: String
+            switch t {
+            case .firing(let a): key = a.key
+            case .resolved(let a, _): key = a.key
+            }
+            if leader || Self.nodeScopedAlerts.contains(key) { publish(t) }
+        }
     }
 
     private func publish(_ transition: AlertTransition) {

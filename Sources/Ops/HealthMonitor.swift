@@ -29,6 +29,11 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
     static let topic = "system.health"
 
     private let version: String
+    /// Set once before `start()`: this node's name, shown in every report.
+    public var nodeID: String?
+    /// Set once before `start()` when clustered: the backplane's state, merged into `hub` (not ok
+    /// turns `hub` error, so /health/ready answers 503 and a load balancer drains the node).
+    public var backplaneHealth: (@Sendable () -> (ok: Bool, details: [String: HealthDetail]))?
 
     public init(store: any HealthStore, hub: any EventPublisher & HubStatistics, server: Server, sources: HealthSources,
          metrics: SwitchboardMetrics, logger: Logger, intervalSeconds: Double, dbTimeoutMs: Int, version: String) {
@@ -62,6 +67,11 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
         worker.stop()
     }
 
+    /// Something health-relevant just changed (the backplane went down or came back): check now.
+    public func checkSoon() {
+        worker.wake()
+    }
+
     func checkOnce() {
         let now = RFC3339.nowMilliseconds()
         let services: [String: ServiceHealth] = [
@@ -71,8 +81,9 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
             "outbox": checkOutbox(now: now),
             "hub": checkHub(),
         ]
-        let report = HealthReport(services: services, timestampMs: now, version: version,
+        var report = HealthReport(services: services, timestampMs: now, version: version,
                                   uptimeSeconds: max(0, (now - startedAtMs) / 1000))
+        report.node = nodeID
         for (name, s) in services {
             metrics.healthStatus(service: name).record(s.status == .ok ? 0 : s.status == .degraded ? 1 : 2)
         }
@@ -174,10 +185,16 @@ public final class HealthMonitor: BackgroundService, @unchecked Sendable {
     }
 
     private func checkHub() -> ServiceHealth {
-        ServiceHealth(status: .ok, details: [
+        var health = ServiceHealth(status: .ok, details: [
             "connections": .int(Int64(server.webSocketCount)), "topics": .int(Int64(hub.topicCount)),
             "subscriptions": .int(Int64(hub.counters.subscriptions.load(ordering: .relaxed))),
         ])
+        if let nodeID { health.details["node"] = .string(nodeID) }
+        if let backplane = backplaneHealth?() {
+            health.details.merge(backplane.details) { _, new in new }
+            if !backplane.ok { health.status = .error }
+        }
+        return health
     }
 
     static func milliseconds(_ d: Duration) -> Double {

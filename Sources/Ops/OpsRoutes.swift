@@ -82,12 +82,9 @@ public struct OpsRoutes {
     /// The firing alerts, oldest first: `{"alerts":[...]}`. Ops token or the API key.
     func listAlerts(_ ctx: RequestContext) -> RouteResult {
         if let e = auth.authorize(ctx.request, roles: [.ops]) { return .failure(e) }
-        var out: [UInt8] = Array(#"{"alerts":["#.utf8)
-        for (i, a) in alerts.firing.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: a.json())
-        }
-        out.append(contentsOf: "]}".utf8)
+        var out: [UInt8] = Array(#"{"alerts":"#.utf8)
+        out.append(contentsOf: alerts.firingJSONArray)
+        out.append(UInt8(ascii: "}"))
         var h = HTTPHeaders()
         h.add("Content-Type", "application/json")
         return .response(HTTPResponse(status: 200, headers: h, body: out))

@@ -15,6 +15,8 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
     let lanes: [LoopLane]
     let admission: AdmissionPolicy
     let capacity = CapacitySignal()
+    /// Set once before the server accepts, when clustered (HubFanout+Backplane.swift).
+    public var backplane: HubBackplane?
     /// Longest an internal publisher waits for the backlog to drop before publishing anyway, so
     /// shutdown or a wedged reader can never hang the inbox or the sender for good.
     static let maxInternalWait: Duration = .seconds(10)
@@ -31,6 +33,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
     /// External publishers are refused while the backlog is over its bound; internal ones are
     /// always accepted (they hold back through `awaitCapacity()`).
     public func publish(_ events: [OutgoingEvent], as kind: PublisherKind) -> PublishOutcome {
+        if let backplane { return backplane.publish(events, as: kind, completion: nil) }
         if kind == .external, isOverloaded {
             counters.publishesRefused.add(1, ordering: .relaxed)
             return .overloaded(retryAfterSeconds: admission.retryAfterSeconds)
@@ -59,7 +62,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
         return loops[Int(h % UInt32(loops.count))]
     }
 
-    private func armFlush(_ topic: String, _ request: FlushRequest) {
+    func armFlush(_ topic: String, _ request: FlushRequest) {
         switch request {
         case .endOfTurn:
             // At the end of this loop turn (or the home loop's next turn off-loop), so all events
@@ -171,7 +174,7 @@ public final class HubFanout: EventPublisher, HubStatistics, @unchecked Sendable
 }
 
 /// The core's frame sink for this fan-out (a value, so a publish allocates no closure).
-private struct LoopSink: FrameSink {
+struct LoopSink: FrameSink {
     let fanout: HubFanout
     func frameFlushed(_ frame: FlushedFrame) { fanout.handOff(frame) }
 }

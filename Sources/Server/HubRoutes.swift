@@ -11,13 +11,16 @@ public struct HubRoutes {
     /// Where POST /api/publish goes (the in-process hub today, a backplane later).
     let publisher: any EventPublisher
     let auth: Authenticator
+    /// Presence of /ws connections (nil: presence requests are refused).
+    let presence: PresenceHub?
     /// Events per POST /api/publish.
     static let maxEventsPerRequest = 1000
 
-    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator) {
+    public init(fanout: HubFanout, publisher: any EventPublisher, auth: Authenticator, presence: PresenceHub? = nil) {
         self.fanout = fanout
         self.publisher = publisher
         self.auth = auth
+        self.presence = presence
     }
 
     public func register(on server: Server) {
@@ -28,6 +31,10 @@ public struct HubRoutes {
     /// `GET /ws?token=<jwt>` or `Authorization: Bearer <jwt>`: 401 before the upgrade when the
     /// token is missing, malformed, wrongly signed or expired.
     func upgrade(_ ctx: RequestContext) -> RouteResult {
+        if let backplane = fanout.backplane, !backplane.isAvailable {
+            return .failure(APIError(status: 503, code: "backplane_unavailable", message: "this node lost the cluster backplane; connect to another node",
+                                     headers: [("Retry-After", "1")]))
+        }
         let token = ctx.request.queryValue("token") ?? Authenticator.bearer(ctx.request.headers["Authorization"])
         guard let token, !token.isEmpty else {
             return .failure(.unauthorized("a token is required (?token= or Authorization: Bearer)"))
@@ -37,7 +44,7 @@ public struct HubRoutes {
         case .success(let c): claims = c
         case .failure(let e): return .failure(e)
         }
-        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop))
+        return webSocketUpgrade(ctx, to: HubClient(engine: fanout, claims: claims, loop: ctx.loop, presence: presence))
     }
 
     /// Body `{"topic","type","data"}` or an array of those → 202 `{"results":[{"topic","seq"}]}`.
@@ -79,12 +86,33 @@ public struct HubRoutes {
         }
         let meta = EventMeta.correlation(ctx.requestID)
         for i in events.indices { events[i].meta = meta }
+        if fanout.backplane != nil {
+            // Clustered: the seqs come from the backplane, one round trip later (the fan-out
+            // hands every publish to it, whatever `publisher` is).
+            let sink = ctx.sink
+            let sent = events
+            fanout.publish(sent, as: .external) { outcome in
+                switch Self.answer(sent, outcome) {
+                case .response(let r): sink.respond(r)
+                case .failure(let e): sink.fail(e)
+                default: break
+                }
+            }
+            return .deferred
+        }
+        return Self.answer(events, publisher.publish(events, as: .external))
+    }
+
+    static func answer(_ events: [OutgoingEvent], _ outcome: PublishOutcome) -> RouteResult {
         let seqs: [Int64]
-        switch publisher.publish(events, as: .external) {
+        switch outcome {
         case .published(let s): seqs = s
         case .overloaded(let retryAfter):
             return .failure(APIError(status: 429, code: "overloaded", message: "the hub is overloaded (subscribers are behind); retry after \(retryAfter) s",
                                      headers: [("Retry-After", "\(retryAfter)")]))
+        case .unavailable:
+            return .failure(APIError(status: 503, code: "backplane_unavailable", message: "the cluster backplane (Redis) is unreachable; retry later",
+                                     headers: [("Retry-After", "1")]))
         }
         var out: [UInt8] = Array(#"{"results":["#.utf8)
         for (i, (e, seq)) in zip(events, seqs).enumerated() {

@@ -19,7 +19,7 @@ public final class Server: @unchecked Sendable {
     private var listeners: [Listener] = []
     /// One table per loop, each touched only on its own loop's thread; the array itself never
     /// changes after init, so loops never write shared storage.
-    private let connectionsByLoop: [LoopConnections]
+    let connectionsByLoop: [LoopConnections]
     /// Every deadline of a connection, from the settings.
     let lifecycleTimeouts: ConnectionLifecycle.Timeouts
     private let openConnections = Atomic<Int>(0)

@@ -29,6 +29,8 @@ struct Fanout: ParsableCommand {
     @Option(name: .customLong("in-flight"), help: "Publishes awaiting an answer at most (pipelined on one connection).") var inFlight = 32
     @Option(name: .customLong("max-lag"), help: "With --rate 0: pause publishing while subscribers are on average more than this many events behind (0 = never pause). Keeps an as-fast-as-possible run measuring the server, not the load tool's reading speed.") var maxLag = 2000
     @Option(name: .customLong("server-pid"), help: "Server pid, for its CPU time from /proc.") var serverPID: Int32?
+    @Option(name: .customLong("second-url"), help: "A second node's subscriber URL (a cluster): subscribers alternate between --url and this one.") var secondURL: String?
+    @Option(name: .customLong("second-server-pid"), help: "The second node's pid: server CPU is the sum of both.") var secondServerPID: Int32?
     @Option(help: "Subscriber event loops (one more runs the publisher).") var threads = 2
     @Option(help: "nginx+nchan base URL (e.g. http://127.0.0.1:8090): subscribe at /sub/<topic>, publish to /pub/<topic>.") var nchan: String?
     @Option(help: "Name of this run in the report.") var label: String?
@@ -72,7 +74,13 @@ struct Fanout: ParsableCommand {
                 via = .switchboardHTTP(try Endpoint(parsing: publishURL), apiKey: apiKey, topic: topic)
             }
         }
-        return FanoutSettings(subscriberEndpoint: subscriberEndpoint, target: target, subscribers: subscribers,
+        var second: Endpoint?
+        if let secondURL, nchan == nil {
+            let ws = try Endpoint(parsing: secondURL)
+            second = ws.with(target: withToken(ws.target, token))
+        }
+        return FanoutSettings(subscriberEndpoint: subscriberEndpoint, secondSubscriberEndpoint: second,
+                              secondServerPID: secondServerPID, target: target, subscribers: subscribers,
                               slowConsumers: slowConsumers, publisher: via, rate: rate, maxInFlight: inFlight, maxLag: maxLag,
                               durationSeconds: duration, eventBytes: eventBytes, threads: threads, serverPID: serverPID,
                               label: label ?? (nchan == nil ? "switchboard" : "nchan"))

@@ -5,6 +5,9 @@ import Reactor
 
 struct FanoutSettings {
     var subscriberEndpoint: Endpoint
+    /// A cluster's second node: every other subscriber connects there.
+    var secondSubscriberEndpoint: Endpoint? = nil
+    var secondServerPID: Int32? = nil
     var target: FanoutTarget
     var subscribers: Int
     var slowConsumers: Int
@@ -47,10 +50,11 @@ struct FanoutRun {
         }
         for (k, loop) in subscriberLoops.enumerated() {
             let list = lists[k], tally = tallies[k], counts = perLoop[k]
-            let endpoint = s.subscriberEndpoint, target = s.target
+            let endpoint = s.subscriberEndpoint, second = s.secondSubscriberEndpoint, target = s.target
             loop.execute {
                 for i in 0..<(counts.normal + counts.slow) {
-                    list.items.append(FanoutSubscriber(endpoint: endpoint, loop: loop, target: target, tally: tally, slow: i >= counts.normal))
+                    let e = (second != nil && (i + k) % 2 == 1) ? second! : endpoint
+                    list.items.append(FanoutSubscriber(endpoint: e, loop: loop, target: target, tally: tally, slow: i >= counts.normal))
                 }
             }
         }
@@ -63,7 +67,7 @@ struct FanoutRun {
         log("\(s.label): \(ready)/\(total) subscribers ready in \(format(connectSeconds, 2)) s\(settled ? "" : " (timed out)")")
 
         // Publish.
-        let cpuServer0 = s.serverPID.flatMap { ProcessStats.cpuSeconds(pid: $0) }
+        let cpuServer0 = s.serverCPUSeconds()
         let cpuOwn0 = ProcessStats.ownCPUSeconds()
         let readers = max(1, ready - s.slowConsumers)
         let maxLag = s.maxLag
@@ -96,7 +100,7 @@ struct FanoutRun {
             return delivered >= expected || now - lastChange > 1_000_000_000
         }
         let settleEnd = MonotonicTime.nanoseconds()
-        let cpuServer1 = s.serverPID.flatMap { ProcessStats.cpuSeconds(pid: $0) }
+        let cpuServer1 = s.serverCPUSeconds()
         let cpuOwn1 = ProcessStats.ownCPUSeconds()
 
         // Slow consumers read again, to see whether the server closed them (and with which code).
@@ -191,4 +195,13 @@ func format(_ value: Double, _ decimals: Int) -> String {
         if decimals == 0 { s = String(s[..<dot]) } else if have < decimals { s += String(repeating: "0", count: decimals - have) }
     }
     return s
+}
+
+extension FanoutSettings {
+    /// CPU seconds of the server (both nodes of a two-node cluster), nil without a pid.
+    func serverCPUSeconds() -> Double? {
+        guard let first = serverPID.flatMap({ ProcessStats.cpuSeconds(pid: $0) }) else { return nil }
+        guard let pid = secondServerPID else { return first }
+        return ProcessStats.cpuSeconds(pid: pid).map { first + $0 }
+    }
 }

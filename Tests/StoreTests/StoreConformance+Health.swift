@@ -29,7 +29,7 @@ extension StoreConformance {
                 store.markSent(id: "c", wamid: "wamid.C", attempts: 1, nowMs: 3_000, inSameTransaction: nil, completion: $0)
             })
             XCTAssertEqual(try answer { store.outboxDepth(nowMs: 5_000, completion: $0) },
-                           OutboxDepth(active: 1, failed: 1, oldestActiveAgeMs: 3_000))
+                           OutboxDepth(active: 1, failed: 1, oldestActiveAgeMs: 3_000, byStatus: ["queued": 1, "failed": 1, "sent": 1]))
         }
     }
 }

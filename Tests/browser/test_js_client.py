@@ -7,16 +7,11 @@ reports. Every wait is bounded, and Chromium and the server are stopped by pid (
 The node unit tests of the same module (clients/js/test/) run from here too, so `make test`
 covers them.
 """
-import base64
-import hashlib
-import hmac
 import json
 import os
 import queue
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -28,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from browser_support import free_port, signed_token, stop_group
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 JS_DIR = os.path.join(ROOT, "clients", "js")
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness.html")
@@ -38,41 +35,9 @@ SECRET = "browser-test-secret-" + secrets.token_hex(8)
 API_KEY = "browser-test-key-" + secrets.token_hex(8)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def b64url(raw):
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def mint_token(sub, role, topics, ttl=3600, secret=SECRET, exp=None):
     """An HS256 JWT exactly as the server expects it: claims sub, role, topics, exp."""
-    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"sub": sub, "role": role, "topics": topics, "exp": exp if exp is not None else int(time.time()) + ttl}
-    payload = b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode()
-    signature = b64url(hmac.new(secret.encode(), signing_input, hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
-
-
-def stop_group(proc, timeout=5):
-    """Stops a process started with start_new_session=True, and its children, by its pid."""
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=timeout)
-    except (ProcessLookupError, PermissionError):
-        pass
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=timeout)
+    return signed_token(secret, {"sub": sub, "role": role, "topics": topics, "exp": exp if exp is not None else int(time.time()) + ttl})
 
 
 @pytest.fixture(scope="module")

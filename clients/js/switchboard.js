@@ -222,19 +222,21 @@ export class SwitchboardError extends Error {
 /**
  * The client. Options: url (the hub's ws:// or wss:// /ws address), token (a JWT, or a function
  * returning one or a Promise of one, asked again before every connect), onGap(topic, info),
- * onStatus(status, detail), onError(error), backoff {baseMs, capMs, stableMs}, pingIntervalMs
+ * onStatus(status, detail), onError(error), onPresence({topic, joined, left}) (presence changes of
+ * topics subscribed with `presence: true`), backoff {baseMs, capMs, stableMs}, pingIntervalMs
  * (0 disables keep-alive), WebSocket (constructor to use, for tests), random, timers.
  *
  * Statuses: connecting, open, subscribed, reconnecting, unauthorized, forbidden, closed.
  */
 export class Switchboard {
-  constructor({ url, token, onGap, onStatus, onError, backoff, pingIntervalMs = 25000, WebSocket: Socket, random, timers } = {}) {
+  constructor({ url, token, onGap, onStatus, onError, onPresence, backoff, pingIntervalMs = 25000, WebSocket: Socket, random, timers } = {}) {
     if (typeof url !== 'string' || url === '') throw new SwitchboardError('bad_options', 'url is required');
     this.url = url;
     this.token = token;
     this.onGap = onGap ?? (() => {});
     this.onStatus = onStatus ?? (() => {});
     this.onError = onError ?? (() => {});
+    this.onPresence = onPresence ?? (() => {});
     this.backoff = { ...DEFAULT_BACKOFF, ...(backoff ?? {}) };
     this.pingIntervalMs = pingIntervalMs;
     this.Socket = Socket ?? globalThis.WebSocket;
@@ -245,6 +247,8 @@ export class Switchboard {
     this.subscriptions = new Map();
     /** @type {Set<string>} exact topics whose recent history is wanted on their first ack */
     this.historyWanted = new Set();
+    /** @type {Set<string>} exact topics subscribed with presence: true (rejoined on every connect) */
+    this.presenceTopics = new Set();
     /** @type {Map<number, object>} request id → what to do with its ack or error */
     this.pending = new Map();
     this.nextId = 1;
@@ -274,11 +278,18 @@ export class Switchboard {
    * holds of the topic (by default the last 1000 events of the last 10 minutes), then live events:
    * after the first ack the client asks again with `since` seq 0. If the history no longer
    * reaches back to seq 1, nothing is replayed and onGap reports `not_recovered`.
+   * `presence: true` (exact topics only) joins the topic's presence: onPresence receives every
+   * join and leave of that topic, this connection's own join first.
    */
-  subscribe(topicOrPattern, onEvent, { history = false } = {}) {
+  subscribe(topicOrPattern, onEvent, { history = false, presence = false } = {}) {
     if (typeof topicOrPattern !== 'string' || typeof onEvent !== 'function') {
       throw new SwitchboardError('bad_request', 'subscribe(topicOrPattern: string, onEvent: function)');
     }
+    if (presence && isWildcard(topicOrPattern)) {
+      throw new SwitchboardError('bad_request', 'presence needs an exact topic, not a pattern');
+    }
+    const joinsPresence = presence && !this.presenceTopics.has(topicOrPattern);
+    if (presence) this.presenceTopics.add(topicOrPattern);
     let callbacks = this.subscriptions.get(topicOrPattern);
     const isNew = !callbacks;
     if (isNew) {
@@ -291,7 +302,7 @@ export class Switchboard {
     if (history && isNew && !isWildcard(topicOrPattern) && !this.positions.get(topicOrPattern)) {
       this.historyWanted.add(topicOrPattern);
     }
-    if (isNew && this._isOpen()) this._sendSubscribe([topicOrPattern]);
+    if ((isNew || joinsPresence) && this._isOpen()) this._sendSubscribe([topicOrPattern]);
     let done = false;
     return () => {
       if (done) return;
@@ -302,6 +313,7 @@ export class Switchboard {
       if (set.size > 0) return;
       this.subscriptions.delete(topicOrPattern);
       this.historyWanted.delete(topicOrPattern);
+      this.presenceTopics.delete(topicOrPattern);
       this.positions.retain([...this.subscriptions.keys()]);
       if (this._isOpen()) this._send({ op: 'unsubscribe', id: this._track({ kind: 'unsubscribe' }), topics: [topicOrPattern] });
     };
@@ -313,6 +325,18 @@ export class Switchboard {
     return new Promise((resolve, reject) => {
       const id = this._track({ kind: 'publish', resolve, reject });
       this._send({ op: 'publish', id, topic, type, data });
+    });
+  }
+
+  /**
+   * Who is present on `topic` now: resolves with `[{sub, connections}]` (sorted by sub). The
+   * token must allow reading the topic; it need not be subscribed.
+   */
+  presence(topic) {
+    if (!this._isOpen()) return Promise.reject(new SwitchboardError('not_connected', 'presence needs an open connection'));
+    return new Promise((resolve, reject) => {
+      const id = this._track({ kind: 'presence', resolve, reject });
+      this._send({ op: 'presence', id, topic });
     });
   }
 
@@ -464,11 +488,18 @@ export class Switchboard {
     for (const entry of entries) entry.reject?.(new SwitchboardError(code, message));
   }
 
+  /** One request for the topics without presence, one for those with (the flag covers a whole request). */
   _sendSubscribe(topics) {
-    const since = this.positions.sinceFor(topics);
-    const frame = { op: 'subscribe', id: this._track({ kind: 'subscribe', topics, since }), topics };
-    if (Object.keys(since).length > 0) frame.since = since;
-    this._send(frame);
+    const withPresence = topics.filter((t) => this.presenceTopics.has(t));
+    const plain = topics.filter((t) => !this.presenceTopics.has(t));
+    for (const [group, presence] of [[plain, false], [withPresence, true]]) {
+      if (group.length === 0) continue;
+      const since = this.positions.sinceFor(group);
+      const frame = { op: 'subscribe', id: this._track({ kind: 'subscribe', topics: group, since }), topics: group };
+      if (Object.keys(since).length > 0) frame.since = since;
+      if (presence) frame.presence = true;
+      this._send(frame);
+    }
   }
 
   // ---- inbound frames ----
@@ -484,6 +515,7 @@ export class Switchboard {
       case 'batch': return this._onBatch(frame);
       case 'ack': return this._onAck(frame);
       case 'error': return this._onErrorFrame(frame);
+      case 'presence': return this._onPresence(frame);
       case 'pong':
         this.awaitingPong = false;
         this.pending.delete(frame.id);
@@ -515,6 +547,24 @@ export class Switchboard {
       if (!pos || pos.seq === 0) continue; // nothing published yet: live events are the history
       const since = { [topic]: this.positions.rewindForHistory(topic) };
       this._send({ op: 'subscribe', id: this._track({ kind: 'subscribe', topics: [topic], since }), topics: [topic], since });
+    }
+  }
+
+  /** A presence answer (it carries the request's id) or a change frame. */
+  _onPresence(frame) {
+    const entry = frame.id === undefined ? undefined : this.pending.get(frame.id);
+    if (entry?.kind === 'presence') {
+      this.pending.delete(frame.id);
+      if (Array.isArray(frame.members)) entry.resolve(frame.members);
+      else entry.reject(new SwitchboardError('bad_frame', 'presence answer without members'));
+      return;
+    }
+    if (typeof frame.topic !== 'string' || !this.presenceTopics.has(frame.topic)) return;
+    const members = (list) => (Array.isArray(list) ? list.filter((m) => m && typeof m.sub === 'string') : []);
+    try {
+      this.onPresence({ topic: frame.topic, joined: members(frame.joined), left: members(frame.left) });
+    } catch (e) {
+      this.onError(new SwitchboardError('callback_failed', String(e?.message ?? e)));
     }
   }
 

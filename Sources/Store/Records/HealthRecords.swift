@@ -6,11 +6,15 @@ public struct OutboxDepth: Sendable, Equatable {
     public let failed: Int
     /// Age of the oldest active row, nil when there is none.
     public let oldestActiveAgeMs: Int64?
+    /// Rows per status (queued, retrying, sending, sent, failed), for the ops console; a status
+    /// with no rows is absent.
+    public let byStatus: [String: Int]
 
-    public init(active: Int, failed: Int, oldestActiveAgeMs: Int64?) {
+    public init(active: Int, failed: Int, oldestActiveAgeMs: Int64?, byStatus: [String: Int] = [:]) {
         self.active = active
         self.failed = failed
         self.oldestActiveAgeMs = oldestActiveAgeMs
+        self.byStatus = byStatus
     }
 }
 

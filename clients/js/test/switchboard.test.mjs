@@ -387,3 +387,49 @@ test('close() stops everything and rejects pending requests', async () => {
   await timers.advance(60000);
   assert.equal(sockets.length, 1);
 });
+
+test('presence: subscribe sends presence:true (rejoined after a reconnect), changes reach onPresence, presence() resolves members', async () => {
+  const changes = [];
+  const { sb, sockets, timers, errors } = harness({ onPresence: (c) => changes.push(c) });
+  assert.throws(() => sb.subscribe('conversation.*', () => {}, { presence: true }), { code: 'bad_request' });
+  sb.subscribe('inbox', () => {});
+  sb.subscribe('conversation.1', () => {}, { presence: true });
+  await assert.rejects(sb.presence('conversation.1'), { code: 'not_connected' });
+  sb.connect();
+  await flush();
+  sockets[0].open();
+  assert.deepEqual(sockets[0].sent, [
+    { op: 'subscribe', id: 1, topics: ['inbox'] },
+    { op: 'subscribe', id: 2, topics: ['conversation.1'], presence: true },
+  ]);
+  sockets[0].receive({ op: 'ack', id: 2, topics: { 'conversation.1': { epoch: 'e', seq: 0 } } });
+  const me = { sub: 'a', conn: 'c1', node: 'n1' };
+  sockets[0].receive({ op: 'presence', topic: 'conversation.1', joined: [me], left: [] });
+  sockets[0].receive({ op: 'presence', topic: 'conversation.9', joined: [me], left: [] }); // not ours: ignored
+  assert.deepEqual(changes, [{ topic: 'conversation.1', joined: [me], left: [] }]);
+  const members = sb.presence('conversation.1');
+  assert.deepEqual(sockets[0].sent.at(-1), { op: 'presence', id: 3, topic: 'conversation.1' });
+  sockets[0].receive({ op: 'presence', id: 3, topic: 'conversation.1', members: [{ sub: 'a', connections: 1 }] });
+  assert.deepEqual(await members, [{ sub: 'a', connections: 1 }]);
+  const refused = sb.presence('alerts');
+  sockets[0].receive({ op: 'error', id: 4, code: 'forbidden', message: 'no' });
+  await assert.rejects(refused, { code: 'forbidden' });
+  sockets[0].drop(1012);
+  await timers.advance(1000);
+  sockets[1].open();
+  assert.deepEqual(sockets[1].sent.map((f) => [f.topics, f.presence]), [[['inbox'], undefined], [['conversation.1'], true]]);
+  assert.deepEqual(errors, []);
+});
+
+test('presence on an already subscribed topic sends one more subscribe, with the flag', async () => {
+  const { sb, sockets } = harness();
+  sb.connect();
+  await flush();
+  sockets[0].open();
+  const off = sb.subscribe('inbox', () => {});
+  sb.subscribe('inbox', () => {}, { presence: true });
+  sb.subscribe('inbox', () => {}, { presence: true });
+  assert.deepEqual(sockets[0].sent.map((f) => f.presence ?? false), [false, true]);
+  off();
+  assert.equal(sockets[0].sent.length, 2, 'still subscribed by the other callbacks');
+});

@@ -41,13 +41,17 @@ class Client:
     `on_gap(topic)` is called when the client cannot prove it saw every event of `topic`
     (recovered:false, a seq gap, a new epoch): reload that topic's state over REST.
     `since` restores positions saved from `positions()` by an earlier run.
+    `on_presence(change)` gets each `{"topic", "joined", "left"}` presence change of the topics
+    subscribed with `presence=True`.
     """
 
-    def __init__(self, url, token, *, on_gap=None, since=None, request_timeout=10.0,
+    def __init__(self, url, token, *, on_gap=None, on_presence=None, since=None, request_timeout=10.0,
                  backoff_base=BASE_SECONDS, backoff_cap=CAP_SECONDS, max_message_bytes=16 << 20):
         self.url = url
         self.token = token
         self.on_gap = on_gap
+        self.on_presence = on_presence
+        self._presence_topics = set()  # exact topics subscribed with presence (rejoined on reconnect)
         self.request_timeout = request_timeout
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -81,23 +85,32 @@ class Client:
         self._connected.set()
         self._runner = asyncio.create_task(self._run())
 
-    async def subscribe(self, topic_or_pattern, on_event):
+    async def subscribe(self, topic_or_pattern, on_event, *, presence=False):
         """Subscribes and returns the ack's `topics` object. `on_event(event)` (sync or async)
         gets each event dict (topic, seq, type, ts, data, meta) in order. The subscription
-        survives reconnects; a `forbidden` or `bad_request` reply removes it and raises."""
+        survives reconnects; a `forbidden` or `bad_request` reply removes it and raises.
+        `presence=True` (exact topics only) joins the topic's presence: `on_presence` then gets
+        its joins and leaves, this connection's own join first."""
         if not is_valid_pattern(topic_or_pattern):
             raise SwitchboardError("bad_request", f"invalid topic or pattern: {topic_or_pattern!r}")
+        if presence and not is_valid_topic(topic_or_pattern):
+            raise SwitchboardError("bad_request", "presence needs an exact topic, not a pattern")
         self._subscriptions[topic_or_pattern] = on_event
+        if presence:
+            self._presence_topics.add(topic_or_pattern)
         plan, _ = self._tracker.resubscribe_plan([topic_or_pattern], include_unknown=False)
         since = plan[0][1] if plan else {}
         frame = {"op": "subscribe", "topics": [topic_or_pattern]}
         if since:
             frame["since"] = since
+        if presence:
+            frame["presence"] = True
         try:
             reply = await self._request(frame, since)
         except SwitchboardError as e:
             if e.code in ("forbidden", "bad_request", "unauthorized"):
                 self._subscriptions.pop(topic_or_pattern, None)
+                self._presence_topics.discard(topic_or_pattern)
                 raise
             if e.code == "connection_lost":
                 return {}  # still registered: the next connection subscribes it again
@@ -106,6 +119,7 @@ class Client:
 
     async def unsubscribe(self, topic_or_pattern):
         self._subscriptions.pop(topic_or_pattern, None)
+        self._presence_topics.discard(topic_or_pattern)
         self._tracker.forget_unmatched(list(self._subscriptions))
         await self._request({"op": "unsubscribe", "topics": [topic_or_pattern]})
 
@@ -119,6 +133,17 @@ class Client:
         if not isinstance(seq, int):
             raise SwitchboardError("bad_reply", f"publish ack without seq: {reply!r}")
         return seq
+
+    async def presence(self, topic):
+        """Who is present on `topic` now: `[{"sub", "connections"}]`, sorted by sub. The token
+        must allow reading the topic (else `forbidden`); it need not be subscribed."""
+        if not is_valid_topic(topic):
+            raise SwitchboardError("bad_request", f"invalid topic: {topic!r}")
+        reply = await self._request({"op": "presence", "topic": topic})
+        members = reply.get("members")
+        if not isinstance(members, list):
+            raise SwitchboardError("bad_reply", f"presence answer without members: {reply!r}")
+        return members
 
     async def ping(self):
         """Round trip through the server's protocol layer; returns seconds."""
@@ -224,6 +249,8 @@ class Client:
             frame = {"op": "subscribe", "id": self._take_id(), "topics": [pattern]}
             if since:
                 frame["since"] = since
+            if pattern in self._presence_topics:
+                frame["presence"] = True
             self._pending[frame["id"]] = (None, since)
             await self._ws.send(json.dumps(frame))
 
@@ -277,6 +304,9 @@ class Client:
         if op == "batch":
             await self._deliver(frame)
             return
+        if op == "presence" and "id" not in frame:
+            await self._presence_changed(frame)
+            return
         request_id = frame.get("id")
         entry = self._pending.pop(request_id, None) if isinstance(request_id, (int, str)) else None
         if op == "error":
@@ -296,6 +326,17 @@ class Client:
                 await _call(self.on_gap, topic)
         if future is not None and not future.done():
             future.set_result(frame)
+
+    async def _presence_changed(self, frame):
+        topic = frame.get("topic")
+        if topic not in self._presence_topics:
+            return
+
+        def members(key):
+            value = frame.get(key)
+            return [m for m in value if isinstance(m, dict) and isinstance(m.get("sub"), str)] if isinstance(value, list) else []
+
+        await _call(self.on_presence, {"topic": topic, "joined": members("joined"), "left": members("left")})
 
     def _resubscribe_failed(self, error):
         # A resubscription the server now refuses (e.g. narrower token): nothing to retry.

@@ -14,7 +14,7 @@ STEP_KEYS = {"connect", "connect_refused", "disconnect", "send", "send_raw", "ex
              "publish", "sleep_ms"}
 REQUIRED = {"subscribe-ack", "subscribe-since-recovered", "subscribe-since-wrong-epoch", "unsubscribe",
             "publish-ack", "publish-forbidden", "ping-pong", "malformed-json", "unknown-op",
-            "subscribe-forbidden", "batch-several-events", "wildcard-subscribe"}
+            "subscribe-forbidden", "batch-several-events", "wildcard-subscribe", "presence"}
 
 
 def names_in(value, out):
@@ -53,7 +53,7 @@ def test_scenario_is_well_formed(path):
             assert connected, f"{step} needs a connection"
         if "send" in step:
             assert names_in(step["send"], set()) <= bound, f"{step} uses a name bound nowhere before"
-            assert step["send"].get("op") in ("subscribe", "unsubscribe", "publish", "ping", "frobnicate", None)
+            assert step["send"].get("op") in ("subscribe", "unsubscribe", "publish", "ping", "presence", "frobnicate", None)
         for key in ("expect", "expect_events", "expect_http"):
             if key in step:
                 names_in(step[key], bound)

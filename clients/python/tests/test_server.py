@@ -215,3 +215,32 @@ async def wait_for(predicate, timeout=5.0):
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not reached")
+
+
+def test_presence_changes_reach_on_presence_and_presence_lists_members(server):
+    async def main():
+        changes = []
+        watcher = Client(server.ws, sign_token(SECRET, "alice", "agent", ["inbox"]), on_presence=changes.append)
+        await watcher.connect()
+        await watcher.subscribe("inbox", lambda e: None, presence=True)
+        other = Client(server.ws, sign_token(SECRET, "bob", "agent", ["inbox"]))
+        await other.connect()
+        await other.subscribe("inbox", lambda e: None, presence=True)
+        for _ in range(100):
+            if len(changes) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert [(c["topic"], [m["sub"] for m in c["joined"]], c["left"]) for c in changes] == [
+            ("inbox", ["alice"], []), ("inbox", ["bob"], [])]
+        assert await watcher.presence("inbox") == [{"sub": "alice", "connections": 1}, {"sub": "bob", "connections": 1}]
+        await other.close()
+        for _ in range(100):
+            if len(changes) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert [m["sub"] for m in changes[2]["left"]] == ["bob"] and changes[2]["joined"] == []
+        with pytest.raises(Exception) as refused:
+            await watcher.subscribe("inbox.*", lambda e: None, presence=True)
+        assert getattr(refused.value, "code", None) == "bad_request"
+        await watcher.close()
+    asyncio.run(main())

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the RESP2 parser (Cluster/RESP.swift, no I/O) with libFuzzer and AddressSanitizer and
+# runs it. FUZZ_RUNS (default 1000000) bounds the run; it also stops after 600 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=.build-fuzz
+mkdir -p "$out"
+swiftc -sanitize=fuzzer,address -parse-as-library -O \
+    -module-name RESPFuzz \
+    Sources/Cluster/RESP.swift fuzz/resp/main.swift \
+    -o "$out/fuzz-resp"
+exec "$out/fuzz-resp" -runs="${FUZZ_RUNS:-1000000}" -max_total_time=600 -max_len=4096 "$@"
