@@ -186,19 +186,12 @@ enum PostgresHealth {
     }
 
     static func outboxDepth(_ db: PostgresSession, nowMs: Int64) throws -> OutboxDepth {
-        var active = 0
-        var failed = 0
-        _ = try db.rows("SELECT status, count(*) FROM outbox GROUP BY status") { row in
-            let n = Int(row.int64(1))
-            switch row.text(0) ?? "" {
-            case "queued", "retrying", "sending": active += n
-            case "failed": failed += n
-            default: break
-            }
+        let counts = try db.rows("SELECT status, count(*) FROM outbox GROUP BY status") { row in
+            (status: row.text(0) ?? "", count: Int(row.int64(1)))
         }
         let oldest = try db.firstRow("""
             SELECT min(created_at_ms) FROM outbox WHERE status IN ('queued', 'retrying', 'sending')
             """) { $0.optionalInt64(0) } ?? nil
-        return OutboxDepth(active: active, failed: failed, oldestActiveAgeMs: oldest.map { max(0, nowMs &- $0) })
+        return OutboxDepth.from(statusCounts: counts, oldestActiveCreatedAtMs: oldest, nowMs: nowMs)
     }
 }
