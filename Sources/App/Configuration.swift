@@ -48,6 +48,8 @@ public struct Configuration: Sendable {
     public var database = DatabaseSettings()
     // Cluster: node id, Redis, presence (Configuration+Cluster.swift)
     public var cluster = ClusterSettings()
+    // Socket.IO endpoint (settings in Configuration+SocketIO.swift)
+    public var socketIO = SocketIOSettings()
 
     public init() {}
 
@@ -178,7 +180,7 @@ public struct Configuration: Sendable {
             guard v == "on" || v == "off" else { return "expected on or off" }
             c.groupCommit = v == "on"; return nil
         },
-    ] + OutboundSettings.settings + [
+    ] + OutboundSettings.settings + socketIOSettings + [
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }
