@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Swift modules
         .target(name: "Reactor", dependencies: ["CLinux", "Locks", "Crypto"]),
@@ -35,7 +36,8 @@ let package = Package(
         // permessage-deflate's zlib streams (RFC 7692), wrapping CZlib.
         .target(name: "Deflate", dependencies: ["CZlib"]),
         .target(name: "Hub", dependencies: ["JSON", "Crypto", "Locks"]),
-        .target(name: "Store", dependencies: ["CSQLite", "Locks"]),
+        .target(name: "Store", dependencies: ["CSQLite", "Locks", "Postgres"]),
+        .target(name: "Postgres", dependencies: ["CPostgres"]),
         .target(name: "Resilience"),
         .target(name: "Lifecycle"),
         .target(name: "Locks"),
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Deflate"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate"]),
         .testTarget(name: "HubTests", dependencies: ["Hub", "JSON"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "ConversationsTests", dependencies: ["Conversations", "Store", "WhatsApp"],
                     resources: [.copy("Fixtures")]),

@@ -10,6 +10,8 @@
 # Every load is bounded in time (BENCH_SECONDS per phase, default 10); whole run about 1.5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `bench-inbound.sh postgres`: the same figures on PostgreSQL, two nodes and failover (issue 10).
+[ "${1:-}" = postgres ] && exec bash scripts/bench-inbound/postgres.sh
 ROOT=$PWD
 HERE=$ROOT/scripts/bench-inbound
 BIN=${SWITCHBOARD_BIN:-$ROOT/.build/release/switchboard}

@@ -4,7 +4,9 @@
 set -euo pipefail
 build=(libssl-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
 build+=(zlib1g-dev)
+build+=(libpq-dev)
 test=(python3-venv chromium curl)
+test+=(postgresql-15)
 test+=(nodejs)  # node --test runs the JS client's and the ops console's unit tests
 test+=(redis-server)  # throwaway Redis for the cluster tests (started by the tests themselves)
 test+=(openssl)  # TLS tests make their CA and certificates with the openssl command
@@ -24,5 +26,10 @@ done
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# postgresql-15 is only for the tests' throwaway servers: no system cluster on install.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  $SUDO mkdir -p /etc/postgresql-common
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -28,7 +28,10 @@ public final class Application: @unchecked Sendable {
     /// Socket.IO v4 at /socket.io/.
     public let socketIO: SocketIORoutes
     public let credentials: Credentials
-    public let store: SQLiteStore
+    public let store: any SwitchboardStore
+    /// Stops the store's threads (last, at shutdown).
+    let closeStore: @Sendable () -> Void
+    let storeSummary: String
     let processor: InboxProcessor
     /// Where every metric lands; the executable also bootstraps swift-metrics with
     /// `metricsFactory`, so library code using the global API reports here too.
@@ -86,11 +89,10 @@ public final class Application: @unchecked Sendable {
         var sio = config.socketIO
         sio.engine.maxBufferedBytes = config.maxConnectionBuffer
         socketIO = SocketIORoutes(settings: sio, fanout: hub, auth: credentials.authenticator, server: server)
-        let dbPath = config.dataDir + "/switchboard.db"
-        store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
-            metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
-            metrics.sqliteGroupSize.record(group)
-        })
+        let opened = try StoreOpening.open(config: config, metrics: metrics)
+        store = opened.store
+        closeStore = opened.close
+        storeSummary = opened.summary
         processor = InboxProcessor(store: store, hub: hub, maxAttempts: config.inboxMaxAttempts, logger: logger, metrics: metrics)
         let o = config.observability
         healthMonitor = HealthMonitor(store: store, hub: hub, server: server, sources: healthSources, metrics: metrics,
@@ -181,9 +183,9 @@ public final class Application: @unchecked Sendable {
     /// the workers run), so shutdown drains clients first and closes the store last.
     private func makeServices() -> ServiceGroup {
         let group = ServiceGroup()
-        let server = self.server, store = self.store
+        let server = self.server, closeStore = self.closeStore
         group.add(ClosureService("reactor", start: { server.startLoops() }, stop: { server.stopLoops() }))
-        group.add(ClosureService("store", stop: { store.close() }))
+        group.add(ClosureService("store", stop: { closeStore() }))
         if let backplane, let loops = backplaneLoops {
             // Before the publishers: a node that reaches Redis starts healthy; one that does not
             // starts anyway (health `hub` error) and joins when Redis answers.
@@ -210,6 +212,7 @@ public final class Application: @unchecked Sendable {
             "http.host": "\(config.server.host)", "http.port": "\(server.boundPort)",
             "reactor.threads": "\(server.loops.count)", "data.dir": "\(config.dataDir)",
             "services": "\(services.names.joined(separator: ","))",
+            "store": "\(storeSummary)",
             "console.url": "\(consoleURL)",
         ])
         if credentials.secretFromFile {

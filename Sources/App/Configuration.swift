@@ -44,6 +44,8 @@ public struct Configuration: Sendable {
     public var logFormat = "text"
     // Observability (settings in Configuration+Observability.swift)
     public var observability = ObservabilitySettings()
+    // Store location: SQLite or PostgreSQL (settings in Configuration+Database.swift)
+    public var database = DatabaseSettings()
     // Cluster: node id, Redis, presence (Configuration+Cluster.swift)
     public var cluster = ClusterSettings()
     // Socket.IO endpoint (settings in Configuration+SocketIO.swift)
@@ -188,7 +190,7 @@ public struct Configuration: Sendable {
             guard v == "json" || v == "text" else { return "expected json or text" }
             c.logFormat = v; return nil
         },
-    ] + clusterSettings
+    ] + clusterSettings + databaseSettings
 
     /// Builds the configuration from the environment, then the flags given on the command line.
     public static func load(environment: [String: String], flags: [String: String]) throws(ConfigurationError) -> Configuration {

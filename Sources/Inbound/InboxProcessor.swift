@@ -79,6 +79,7 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
 
     /// Claims, applies and publishes one batch; returns how many rows it handled.
     private func processBatch() -> Int {
+        publishLeftovers()
         let now = MonotonicTime.wallMilliseconds()
         let store = self.store
         let rows: [InboxRow]
@@ -109,8 +110,13 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
                 store.process(rows, nowMs: applyAt, apply: { row, conversations in
                     switch decoded[row.id] {
                     case .success(let payload)?:
-                        return try InboundApplier.apply(payload, in: conversations, nowMs: applyAt,
-                                                        correlationID: row.correlationID ?? "")
+                        let events = try InboundApplier.apply(payload, in: conversations, nowMs: applyAt,
+                                                              correlationID: row.correlationID ?? "")
+                        // A shared store keeps them with the row until published (at least once).
+                        try (conversations as? PublicationJournaling)?.journal(inboxID: row.id, events: events.map {
+                            JournaledEvent(topic: $0.topic, type: $0.type, data: $0.data, correlationID: $0.correlationID)
+                        })
+                        return events
                     case .failure(let failure)?:
                         throw failure
                     case nil:
@@ -133,6 +139,24 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
         hub.awaitCapacity()
         publish(results)
         return rows.count
+    }
+
+    /// Events a node applied and committed but died before publishing (shared stores only):
+    /// published now, before newer rows, then confirmed. At least once: a node that was only
+    /// paused may publish them too.
+    private func publishLeftovers() {
+        guard let journal = store as? PublicationJournal,
+              let pending = try? StoreWait.result({ journal.unpublished(limit: Self.batchSize, completion: $0) }),
+              !pending.isEmpty else { return }
+        hub.awaitCapacity()
+        for publication in pending {
+            for e in publication.events {
+                hub.publish(topic: e.topic, type: e.type, data: e.data, meta: EventMeta.correlation(e.correlationID))
+            }
+        }
+        logger.info("published events left unpublished by a node that stopped", metadata: [
+            "inbox.rows": "\(pending.count)", "events": "\(pending.reduce(0) { $0 + $1.events.count })"])
+        store.releaseHandled(pending.map(\.inboxID))
     }
 
     /// Not JSON (or not a webhook object): retrying cannot help. Anything else is retried with

@@ -42,3 +42,40 @@ def db_rows(srv, sql, args=()):
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+# --- PostgreSQL backend (issue 10) ---------------------------------------------------------
+# Under SWITCHBOARD_IT_BACKEND=postgres the servers keep their rows in PostgreSQL (a schema per
+# data dir, see conftest.py): db_rows then asks psql instead of opening the SQLite file. The
+# tests' SQL is plain enough to run on both; `?` placeholders become quoted literals here.
+_sqlite_db_rows = db_rows
+
+
+def _pg_literal(value):
+    if value is None:
+        return "NULL"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def pg_rows(url, schema, sql, args=()):
+    """Rows of one query through psql, as tuples with their JSON types (numbers stay numbers,
+    text stays text, even when it is all digits)."""
+    import subprocess
+    parts = sql.split("?")
+    assert len(parts) == len(args) + 1, "one argument per ? placeholder"
+    text = parts[0] + "".join(_pg_literal(a) + p for a, p in zip(args, parts[1:]))
+    wrapped = f"SELECT row_to_json(q) FROM ({text}) q"
+    out = subprocess.run(
+        ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url,
+         "-c", f'SET search_path TO "{schema}"', "-c", wrapped],
+        check=True, capture_output=True, text=True).stdout
+    return [tuple(v for _, v in json.loads(line, object_pairs_hook=list)) for line in out.splitlines() if line]
+
+
+def db_rows(srv, sql, args=()):  # noqa: F811 (chooses the backend the server runs on)
+    url = srv.env.get("SWITCHBOARD_DATABASE_URL")
+    if not url:
+        return _sqlite_db_rows(srv, sql, args)
+    return pg_rows(url, srv.env["SWITCHBOARD_DATABASE_SCHEMA"], sql, args)

@@ -33,3 +33,23 @@ public struct InboxBacklog: Sendable, Equatable {
         self.openDeadLetters = openDeadLetters
     }
 }
+
+extension OutboxDepth {
+    /// From the outbox's rows counted per status and the creation time of the oldest
+    /// unfinished row (both stores count the same way).
+    static func from(statusCounts: [(status: String, count: Int)], oldestActiveCreatedAtMs: Int64?, nowMs: Int64) -> OutboxDepth {
+        var active = 0
+        var failed = 0
+        var byStatus: [String: Int] = [:]
+        for (status, n) in statusCounts {
+            byStatus[status, default: 0] += n
+            switch status {
+            case "queued", "retrying", "sending": active += n
+            case "failed": failed += n
+            default: break
+            }
+        }
+        return OutboxDepth(active: active, failed: failed, oldestActiveAgeMs: oldestActiveCreatedAtMs.map { max(0, nowMs &- $0) },
+                           byStatus: byStatus)
+    }
+}

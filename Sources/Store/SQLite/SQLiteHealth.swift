@@ -20,23 +20,12 @@ public enum SQLiteHealth {
     }
 
     public static func outboxDepth(_ db: Database, nowMs: Int64) throws -> OutboxDepth {
-        var active = 0
-        var failed = 0
-        var byStatus: [String: Int] = [:]
-        _ = try db.rows("SELECT status, COUNT(*) FROM outbox GROUP BY status") { row in
-            let n = Int(row.int64(1))
-            let status = row.text(0) ?? ""
-            byStatus[status, default: 0] += n
-            switch status {
-            case "queued", "retrying", "sending": active += n
-            case "failed": failed += n
-            default: break
-            }
+        let counts = try db.rows("SELECT status, COUNT(*) FROM outbox GROUP BY status") { row in
+            (status: row.text(0) ?? "", count: Int(row.int64(1)))
         }
         let oldest = try db.firstRow("""
             SELECT MIN(created_at_ms) FROM outbox WHERE status IN ('queued', 'retrying', 'sending')
             """) { $0.optionalInt64(0) } ?? nil
-        return OutboxDepth(active: active, failed: failed, oldestActiveAgeMs: oldest.map { max(0, nowMs &- $0) },
-                           byStatus: byStatus)
+        return OutboxDepth.from(statusCounts: counts, oldestActiveCreatedAtMs: oldest, nowMs: nowMs)
     }
 }
