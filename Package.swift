@@ -44,9 +44,12 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        // Engine.IO v4 and Socket.IO v5 packets and sessions, without I/O.
+        .target(name: "SocketIO", dependencies: ["JSON", "Crypto", "Hub"]),
         // Server core: connections, routing glue, error envelope, the hub's WebSocket endpoint.
         .target(name: "Server", dependencies: [
             "Reactor", "HTTP", "WebSocket", "Hub", "JSON", "Crypto", "Locks",
+            "SocketIO",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The layers a webhook, a reply and an ops request cross.
@@ -69,6 +72,7 @@ let package = Package(
         .target(name: "App", dependencies: [
             "Reactor", "Crypto", "HTTP", "WebSocket", "Hub", "Store", "Observability", "Lifecycle", "Server", "Inbound", "Outbound", "Ops",
             "Cluster",
+            "SocketIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -109,6 +113,7 @@ let package = Package(
         .testTarget(name: "InboundTests", dependencies: ["Inbound", "Store"]),
         .testTarget(name: "OpsTests", dependencies: ["Ops", "HTTP"]),
         .testTarget(name: "OutboundTests", dependencies: ["Outbound", "Server", "Resilience", "Store", "WhatsApp", "JSON"]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "Hub", "JSON"]),
         .testTarget(name: "ObservabilityTests", dependencies: [
             "Observability",
             .product(name: "Logging", package: "swift-log"),

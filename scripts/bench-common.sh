@@ -24,3 +24,17 @@ stop_pid() {
 
 # wrk_rps OUTPUT: the Requests/sec number from wrk's report.
 wrk_rps() { awk '/^Requests\/sec:/ {print $2}' <<<"$1"; }
+
+# service_token SUBJECT: an HS256 token of role service for every topic, signed with
+# $SWITCHBOARD_AUTH_SECRET (the claims `switchboard token --role service --topics '*'` writes).
+service_token() {
+  python3 - "$1" <<'PY'
+import base64, hashlib, hmac, json, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(b'{"alg":"HS256","typ":"JWT"}')
+body = b64(json.dumps({"sub": sys.argv[1], "role": "service", "topics": ["*"], "exp": int(time.time()) + 3600},
+                      separators=(",", ":")).encode())
+sig = hmac.new(os.environ["SWITCHBOARD_AUTH_SECRET"].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+print(f"{head}.{body}.{b64(sig)}")
+PY
+}

@@ -6,7 +6,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 export FUZZ_RUNS="${FUZZ_RUNS:-1000000}"
 status=0
-for t in http websocket json webhook resp; do
+for t in http websocket json webhook resp engineio socketio; do
   script="$HERE/fuzz-$t.sh"
   [ -x "$script" ] || { echo "fuzz: $script missing" >&2; status=1; continue; }
   log=$(mktemp)

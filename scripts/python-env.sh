@@ -14,3 +14,16 @@ if [ ! -f "$stamp" ]; then
   fi
   touch "$stamp"
 fi
+# The official Socket.IO JS client bundle (v4.8.1), for the browser test of /socket.io/: no Debian
+# package ships it; NiceGUI's wheel on PyPI does (nicegui/static/socket.io.min.js). Only the wheel
+# is fetched (no dependencies), and only that file is kept.
+SIO_JS="$VENV/share/socketio/socket.io.min.js"
+if [ ! -f "$SIO_JS" ]; then
+  tmp=$(mktemp -d)
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$tmp" nicegui==3.18.0
+  mkdir -p "$(dirname "$SIO_JS")"
+  "$VENV/bin/python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("nicegui/static/socket.io.min.js"))' \
+      "$tmp"/nicegui-3.18.0-py3-none-any.whl >"$SIO_JS.part"
+  mv "$SIO_JS.part" "$SIO_JS"
+  rm -rf "$tmp"
+fi

@@ -25,6 +25,8 @@ public final class Application: @unchecked Sendable {
     /// This node's name (SWITCHBOARD_NODE_ID or generated) and its presence roster.
     public let nodeID: String
     public let presence: PresenceHub
+    /// Socket.IO v4 at /socket.io/.
+    public let socketIO: SocketIORoutes
     public let credentials: Credentials
     public let store: SQLiteStore
     let processor: InboxProcessor
@@ -81,6 +83,9 @@ public final class Application: @unchecked Sendable {
         hs.history = HistoryLimits(maxEvents: config.historyMax, ttlMs: Int64(config.historyTTLSeconds) * 1000)
         hub = HubFanout(settings: hs, loops: server.loops)
         presence = PresenceHub(nodeID: nodeID, loops: server.loops)
+        var sio = config.socketIO
+        sio.engine.maxBufferedBytes = config.maxConnectionBuffer
+        socketIO = SocketIORoutes(settings: sio, fanout: hub, auth: credentials.authenticator, server: server)
         let dbPath = config.dataDir + "/switchboard.db"
         store = try SQLiteStore(path: dbPath, maxGroup: config.groupCommit ? 512 : 1, onCommit: { duration, group in
             metrics.sqliteCommitDuration.recordNanoseconds(Int64(duration.components.seconds) &* 1_000_000_000 &+ duration.components.attoseconds / 1_000_000_000)
@@ -154,6 +159,7 @@ public final class Application: @unchecked Sendable {
                          burst: config.observability.logBurst).register(on: server)
         HubRoutes(fanout: hub, publisher: hub, auth: auth, presence: presence).register(on: server)
         PresenceRoutes(presence: presence, auth: auth).register(on: server)
+        socketIO.register(on: server)
         let traffic = self.traffic
         WebhookRoutes(settings: config.webhook, store: store, processor: processor, logger: logger, metrics: metrics,
                       onSignatureFailure: { traffic.signatureFailures.add(1, ordering: .relaxed) },
@@ -192,7 +198,8 @@ public final class Application: @unchecked Sendable {
         // What the services published while starting (the first health report) becomes history
         // before the first client can subscribe, so no client receives it as a live event.
         let hub = self.hub
-        group.add(ClosureService("http-listener", start: { hub.flushAll(); server.startAccepting() }, stop: { server.shutdown() }))
+        let socketIO = self.socketIO
+        group.add(ClosureService("http-listener", start: { hub.flushAll(); server.startAccepting() }, stop: { socketIO.shutdown(); server.shutdown() }))
         return group
     }
 

@@ -46,6 +46,8 @@ public struct Configuration: Sendable {
     public var observability = ObservabilitySettings()
     // Cluster: node id, Redis, presence (Configuration+Cluster.swift)
     public var cluster = ClusterSettings()
+    // Socket.IO endpoint (settings in Configuration+SocketIO.swift)
+    public var socketIO = SocketIOSettings()
 
     public init() {}
 
@@ -176,7 +178,7 @@ public struct Configuration: Sendable {
             guard v == "on" || v == "off" else { return "expected on or off" }
             c.groupCommit = v == "on"; return nil
         },
-    ] + OutboundSettings.settings + [
+    ] + OutboundSettings.settings + socketIOSettings + [
         Setting(env: "SWITCHBOARD_LOG_LEVEL", flag: nil, help: "trace|debug|info|notice|warning|error|critical") { c, v in
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(v.lowercased()) else { return "expected one of \(levels.joined(separator: "|"))" }

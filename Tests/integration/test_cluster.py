@@ -314,3 +314,31 @@ def test_a_missed_announcement_is_refilled_from_history_before_later_events(clus
     assert publish(a, [{"topic": "inbox", "type": "n", "data": {"i": 3}}])["results"][0]["seq"] == 3
     got = events_until(ws, "inbox", 2)
     assert [(e["seq"], e["data"]["i"]) for e in got] == [(2, 2), (3, 3)]
+
+
+def test_socketio_publish_and_subscribe_across_nodes(cluster):
+    """Socket.IO requests go through the backplane too: the publish ack carries the cluster-wide
+    seq (not a refusal), and a Socket.IO subscriber on the other node receives the event."""
+    import socketio
+    a, b = cluster(2)
+    received = []
+    listener = socketio.Client(reconnection=False)
+    listener.on("demo", lambda *args: received.append(args[0]))
+    listener.connect(b.base, auth={"token": jwt_helper.token(SECRET, "agent", ["sio.t"])},
+                     transports=["websocket"], wait_timeout=10)
+    publisher = socketio.Client(reconnection=False)
+    publisher.connect(a.base, auth={"token": jwt_helper.token(SECRET, "service", ["*"])},
+                      transports=["websocket"], wait_timeout=10)
+    try:
+        ack = listener.call("subscribe", {"topics": ["sio.t"]}, timeout=10)
+        assert set(ack["topics"]["sio.t"]) >= {"epoch", "seq"}
+        acks = [publisher.call("publish", {"topic": "sio.t", "type": "demo", "data": {"i": i}}, timeout=10)
+                for i in range(3)]
+        assert all("seq" in x for x in acks), acks
+        assert [x["seq"] for x in acks] == [acks[0]["seq"] + i for i in range(3)]
+        wait_for(lambda: len(received) >= 3)
+        assert [e["seq"] for e in received] == [x["seq"] for x in acks]
+        assert [e["data"]["i"] for e in received] == [0, 1, 2]
+    finally:
+        listener.disconnect()
+        publisher.disconnect()
