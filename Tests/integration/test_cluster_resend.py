@@ -9,20 +9,12 @@ import requests
 
 from conftest import ServerProcess
 from redis_proxy import RedisProxy
-from redis_server import RedisServer
-from test_cluster import API_KEY, SECRET, collect, connect, recover_all, request, wait_for
+from test_cluster import API_KEY, SECRET, collect, connect, recover_all, redis, request, wait_for  # noqa: F401 (redis: fixture)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "clients", "python"))
 from switchboard_sim import payloads, sign, wire  # noqa: E402
 
 APP_SECRET = "whatsapp-app-secret"
-
-
-@pytest.fixture
-def redis():
-    r = RedisServer().start()
-    yield r
-    r.stop()
 
 
 @pytest.fixture
