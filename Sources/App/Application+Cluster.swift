@@ -43,7 +43,10 @@ extension Application {
             let d = backplane.healthDetails
             return (d.connected, [
                 "backend": .string("redis"), "redis_connected": .bool(d.connected), "lag_ms": .int(Int64(d.lagMs)),
-                "nodes_seen": .int(Int64(d.nodesSeen)), "alert_lease": .bool(d.leader),
+                // Details hold scalars only: the node ids travel as one comma-joined string (ids
+                // cannot hold a comma: ClusterSettings.isNodeID); `nodes_seen` counts the others.
+                "nodes": .string(d.nodes.joined(separator: ",")), "nodes_seen": .int(Int64(d.nodes.count - 1)),
+                "alert_lease": .bool(d.leader),
                 "publish_round_trips": .int(Int64(d.roundTrips)), "events_published": .int(Int64(d.events)),
             ])
         }

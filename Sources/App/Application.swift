@@ -140,8 +140,8 @@ public final class Application: @unchecked Sendable {
                     metrics.outboxSend(outcome).increment()
                     if outcome == "retried" { metrics.outboxRetries.increment() }
                 },
-                breaker: { state in
-                    sources.recordBreakerState(state.name)
+                breaker: { state, openUntilMs in
+                    sources.recordBreakerState(state.name, openUntilMs: openUntilMs)
                     metrics.graphBreakerState.record(state == .closed ? 0 : state == .halfOpen ? 1 : 2)
                 })
         }

@@ -11,13 +11,29 @@
 enum BackplaneScripts {
     static let channel = "sb:ev"
 
-    /// ARGV: historyMax, ttlSeconds, newEpoch, channel, then (topic, ts, tail) per event, where
-    /// tail is the encoded event after `{"seq":<n>`. Returns seq1, epoch1, seq2, epoch2, ...
+    /// Where the publish script records a node's last internal batch: `{id, r}` with r the
+    /// script's reply as JSON. One key per node is enough because a node has one internal batch
+    /// in flight at a time and resends a failed one before anything newer.
+    static func lastBatchKey(node: String) -> String { "sb:pb:" + node }
+
+    /// A day: the record must outlive any Redis outage the node waits through to resend; it is
+    /// one small key per node.
+    static let lastBatchTTLSeconds = 86_400
+
+    /// ARGV: historyMax, ttlSeconds, newEpoch, channel, batch key, batch id ('' for none), then
+    /// (topic, ts, tail) per event, where tail is the encoded event after `{"seq":<n>`. Returns
+    /// seq1, epoch1, seq2, epoch2, ... A batch id equal to the one recorded under the batch key
+    /// is a resend of a batch that already ran: the recorded reply comes back and nothing is
+    /// appended or announced again.
     static let publish = """
+    local bkey, bid = ARGV[5], ARGV[6]
+    if bid ~= '' and redis.call('HGET', bkey, 'id') == bid then
+      return cjson.decode(redis.call('HGET', bkey, 'r'))
+    end
     local out = {}
-    local n = (#ARGV - 4) / 3
+    local n = (#ARGV - 6) / 3
     for i = 0, n - 1 do
-      local topic, ts, tail = ARGV[5 + i * 3], ARGV[6 + i * 3], ARGV[7 + i * 3]
+      local topic, ts, tail = ARGV[7 + i * 3], ARGV[8 + i * 3], ARGV[9 + i * 3]
       local mk, hk = 'sb:m:' .. topic, 'sb:h:' .. topic
       local epoch = redis.call('HGET', mk, 'e')
       if not epoch then
@@ -34,6 +50,10 @@ enum BackplaneScripts {
       redis.call('PUBLISH', ARGV[4], topic .. '\\n' .. epoch .. '\\n' .. seq .. '\\n' .. ts .. '\\n' .. ev)
       out[#out + 1] = seq
       out[#out + 1] = epoch
+    end
+    if bid ~= '' then
+      redis.call('HSET', bkey, 'id', bid, 'r', cjson.encode(out))
+      redis.call('EXPIRE', bkey, \(lastBatchTTLSeconds))
     end
     return out
     """

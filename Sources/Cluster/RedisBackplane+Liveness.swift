@@ -38,7 +38,9 @@ extension RedisBackplane {
     private func onTick() {
         let now = MonotonicTime.wallMilliseconds()
         if let presence {
-            nodesSeen.store(presence.expireSilentNodes(nowMs: now, ttlMs: settings.presenceTTLMs), ordering: .relaxed)
+            presence.expireSilentNodes(nowMs: now, ttlMs: settings.presenceTTLMs)
+            let others = presence.remoteNodes.filter { $0 != settings.nodeID }
+            remoteNodes.withLock { $0 = others }
         }
         guard isUp else { return }
         if now - lastOwnHeartbeatMs > Self.deafAfterMs {

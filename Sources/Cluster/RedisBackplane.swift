@@ -48,7 +48,8 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     public let publishRoundTrips = Atomic<Int>(0)
     public let eventsPublished = Atomic<Int>(0)
     let lagMs = Atomic<Int>(-1)
-    let nodesSeen = Atomic<Int>(0)
+    /// The other nodes whose heartbeats this node hears, sorted (refreshed each tick).
+    let remoteNodes = Locked<[String]>([])
     let sharedAlertsCache = Locked<[UInt8]?>(nil)
 
     var commandsReady = false
@@ -56,10 +57,9 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
     /// External publishes of this turn, sent at its end in one script call.
     var batch: [(events: [OutgoingEvent], completion: (@Sendable (PublishOutcome) -> Void)?)] = []
     var batchArmed = false
-    /// Internal events waiting for Redis, in publish order.
-    var held: [OutgoingEvent] = []
-    /// One chunk of `held` at a time, so a failure puts events back in their order.
-    var heldInFlight = false
+    /// Internal events waiting for Redis, in publish order, one batch in flight at a time; a
+    /// failed batch is resent under its id, so a script that did run is not run twice.
+    var held = HeldEvents()
     /// Topics being refilled after a hole, with the announcements that arrived meanwhile.
     var refilling: [String: [(epoch: String, event: EncodedEvent)]] = [:]
     var lastOwnHeartbeatMs: Int64 = 0
@@ -145,7 +145,7 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
         guard upFlag.exchange(false, ordering: .acquiringAndReleasing) else { return }
         leaseFlag.store(false, ordering: .releasing)
         presence?.dropRemoteNodes()
-        nodesSeen.store(0, ordering: .relaxed)
+        remoteNodes.withLock { $0 = [] }
         onDown?()
     }
 
@@ -162,7 +162,7 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
             if let completion {
                 batch.append((events, completion))
             } else {
-                held.append(contentsOf: events)
+                held.append(events)
             }
             armBatch()
         }
@@ -202,28 +202,29 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
         if !group.isEmpty { runScript(group) }
     }
 
-    /// Internal events: sent in order; on failure they go back to the front and wait for Redis.
+    /// Internal events: sent in order, one batch at a time; a failed batch waits for Redis and
+    /// goes out again first, under the same id (it may have run: the script answers a repeat
+    /// with the seqs it assigned then, and appends and announces nothing).
     func sendHeld() {
-        guard isUp, !heldInFlight, !held.isEmpty else { return }
-        let chunk = Array(held.prefix(settings.maxBatch))
-        held.removeFirst(chunk.count)
-        heldInFlight = true
-        runScript([(chunk, nil)], onFailure: { [self] in
-            heldInFlight = false
-            held.insert(contentsOf: chunk, at: 0)
+        guard isUp, let batch = held.next(maxBatch: settings.maxBatch, newID: { SecureRandom.hexString(bytes: 12) }) else { return }
+        runScript([(batch.events, nil)], batchID: batch.id, onFailure: { [self] in
+            held.failed()
         }, onSuccess: { [self] in
-            heldInFlight = false
+            held.succeeded()
             sendHeld()
         })
     }
 
+    /// `batchID` (internal batches only) makes the script idempotent: external publishes are
+    /// never resent (their caller gets 503), so they skip the record.
     private func runScript(_ group: [(events: [OutgoingEvent], completion: (@Sendable (PublishOutcome) -> Void)?)],
-                           onFailure: (() -> Void)? = nil, onSuccess: (() -> Void)? = nil) {
+                           batchID: String = "", onFailure: (() -> Void)? = nil, onSuccess: (() -> Void)? = nil) {
         let now = MonotonicTime.wallMilliseconds()
         var args: [[UInt8]] = [Array("EVALSHA".utf8), Array(Self.publishSHA.utf8), Array("0".utf8),
                                Array(String(settings.history.maxEvents).utf8),
                                Array(String(max(60, settings.history.ttlMs / 1000)).utf8),
-                               Array(SecureRandom.hexString(bytes: 8).utf8), Array(BackplaneScripts.channel.utf8)]
+                               Array(SecureRandom.hexString(bytes: 8).utf8), Array(BackplaneScripts.channel.utf8),
+                               Array(BackplaneScripts.lastBatchKey(node: settings.nodeID).utf8), Array(batchID.utf8)]
         var total = 0
         for (events, _) in group {
             for e in events {
@@ -336,10 +337,11 @@ public final class RedisBackplane: HubBackplane, PresenceRelay, @unchecked Senda
 
     // MARK: figures
 
-    /// For /health: connected, heartbeat lag, nodes seen, lease, and publish round trips (the
+    /// For /health: connected, heartbeat lag, the nodes of the cluster as this node sees them
+    /// (itself first, then the others it hears, sorted), lease, and publish round trips (the
     /// figure "Redis round trips per published event" is their ratio to events published).
-    public var healthDetails: (connected: Bool, lagMs: Int, nodesSeen: Int, leader: Bool, roundTrips: Int, events: Int) {
-        (isUp, lagMs.load(ordering: .relaxed), nodesSeen.load(ordering: .relaxed), leaseFlag.load(ordering: .relaxed),
+    public var healthDetails: (connected: Bool, lagMs: Int, nodes: [String], leader: Bool, roundTrips: Int, events: Int) {
+        (isUp, lagMs.load(ordering: .relaxed), [settings.nodeID] + remoteNodes.withLock { $0 }, leaseFlag.load(ordering: .relaxed),
          publishRoundTrips.load(ordering: .relaxed), eventsPublished.load(ordering: .relaxed))
     }
 

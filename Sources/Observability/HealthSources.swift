@@ -12,6 +12,8 @@ public struct WhatsAppHealthSnapshot: Sendable, Equatable {
     public var lastFailureMs: Int64?
     /// Graph's `error.code` of the last failure, when it had one.
     public var lastErrorCode: Int?
+    /// Wall-clock ms when an open breaker lets its probe through; nil unless open.
+    public var breakerOpenUntilMs: Int64?
 
     public init(breakerState: String = "closed", lastSuccessMs: Int64? = nil, lastFailureMs: Int64? = nil, lastErrorCode: Int? = nil) {
         self.breakerState = breakerState
@@ -38,11 +40,12 @@ public final class HealthSources: Sendable {
         whatsapp.withLock { s in if s == nil { s = WhatsAppHealthSnapshot(breakerState: breakerState) } }
     }
 
-    /// On every breaker transition.
-    public func recordBreakerState(_ name: String) {
+    /// On every breaker transition; `openUntilMs` (wall clock) only with "open".
+    public func recordBreakerState(_ name: String, openUntilMs: Int64? = nil) {
         whatsapp.withLock { s in
             var v = s ?? WhatsAppHealthSnapshot()
             v.breakerState = name
+            v.breakerOpenUntilMs = name == "open" ? openUntilMs : nil
             s = v
         }
     }

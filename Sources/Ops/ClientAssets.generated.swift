@@ -1015,19 +1015,15 @@ export function breakerText(state, openUntilMs, nowMs) {
 }
 
 /**
- * The nodes a health report names when the server runs clustered: this node (`node` or `node_id`,
- * top level or in the hub's details) and the nodes seen (`nodes` or `nodes_seen`: ids, objects
- * with an id, or a count). `{ self, names }`; names is empty on a single node that names none.
+ * The nodes a health report names: this node is the report's `node`; a clustered server lists
+ * every node it hears, itself included, in the hub's `nodes` detail as one comma-joined string
+ * (health details hold scalars only). `{ self, names }`; names is empty when neither is there.
  */
 export function nodeNames(report) {
-  const hub = report?.services?.hub?.details ?? {};
-  const selfRaw = report?.node ?? report?.node_id ?? hub.node ?? hub.node_id;
-  const self = selfRaw === undefined || selfRaw === null ? null : String(selfRaw);
-  const seen = report?.nodes ?? hub.nodes ?? hub.nodes_seen;
-  const names = Array.isArray(seen)
-    ? seen.map((n) => (n !== null && typeof n === 'object' ? String(n.id ?? n.node_id ?? n.node ?? JSON.stringify(n)) : String(n)))
-    : [];
-  if (names.length === 0 && Number.isFinite(seen)) names.push(`${seen} node${seen === 1 ? '' : 's'} seen`);
+  const selfRaw = report?.node;
+  const self = typeof selfRaw === 'string' && selfRaw !== '' ? selfRaw : null;
+  const listed = report?.services?.hub?.details?.nodes;
+  const names = typeof listed === 'string' ? listed.split(',').filter((n) => n !== '') : [];
   if (names.length === 0 && self !== null) names.push(self);
   return { self, names };
 }
@@ -1217,7 +1213,7 @@ class ConsoleSession {
       onGap: () => this.refreshAlerts(),
     });
     this.client.subscribe('alerts', (e) => this.onAlert(e));
-    // History replays the latest breaker.state_changed, so an open breaker shows its open_until.
+    // Breaker transitions show at once; between them the summary's poll keeps the state current.
     this.client.subscribe('system.health', (e) => this.onHealthEvent(e), { history: true });
     this.client.connect();
     renderAlerts(this.book, this.fresh);
@@ -1347,9 +1343,9 @@ class ConsoleSession {
     renderFigures(s, rates);
     for (const name of ['webhooks', 'sends', 'delivered']) this.charts[name].draw(this.series[name], t);
     this.configured = s.outbound.configured;
-    // The summary's state is current; the open_until of the last transition event is kept only
-    // while they agree.
-    if (this.breaker.state !== s.outbound.breaker) this.breaker = { state: s.outbound.breaker, openUntilMs: null };
+    // The summary carries the breaker's state and, while open, when its probe is due: the
+    // countdown survives a reload without any breaker.state_changed in history.
+    this.breaker = { state: s.outbound.breaker, openUntilMs: s.outbound.breaker_open_until ?? null };
     this.renderBreaker();
   }
 

@@ -25,8 +25,11 @@ public struct OpsSummary: Sendable, Equatable {
         public var oldestActiveAgeMs: Int64?
         /// Send outcomes so far: sent, failed, retried.
         public var sends: [String: Int64] = [:]
-        /// closed, open or half_open; open_until travels in `breaker.state_changed` on system.health.
+        /// closed, open or half_open.
         public var breaker = "closed"
+        /// Wall-clock ms when the open breaker lets its probe through (null unless open), so the
+        /// console counts down from its first poll, not only after a `breaker.state_changed`.
+        public var breakerOpenUntilMs: Int64?
         public var lastSuccessMs: Int64?
         public var lastFailureMs: Int64?
         public init() {}
@@ -78,7 +81,7 @@ public struct OpsSummary: Sendable, Equatable {
                 ("depth", .object(depthKeys.map { ($0, int(outbound.depth[$0] ?? 0)) })),
                 ("oldest_active_age_ms", int64(outbound.oldestActiveAgeMs)),
                 ("sends", counts(outbound.sends, ["sent", "failed", "retried"])),
-                ("breaker", .string(outbound.breaker)),
+                ("breaker", .string(outbound.breaker)), ("breaker_open_until", int64(outbound.breakerOpenUntilMs)),
                 ("last_success_ms", int64(outbound.lastSuccessMs)), ("last_failure_ms", int64(outbound.lastFailureMs)),
             ])),
             ("hub", .object([

@@ -84,6 +84,7 @@ public struct OpsSummaryRoute {
         if let wa = sources.whatsApp {
             s.outbound.configured = true
             s.outbound.breaker = wa.breakerState
+            s.outbound.breakerOpenUntilMs = wa.breakerOpenUntilMs
             s.outbound.lastSuccessMs = wa.lastSuccessMs
             s.outbound.lastFailureMs = wa.lastFailureMs
         }

@@ -302,17 +302,20 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
         guard !transitions.isEmpty else { return }
         let now = clock.now
         let nowMs = MonotonicTime.wallMilliseconds()
+        func wallMs(_ until: Instant?) -> Int64? {
+            until.map { until -> Int64 in
+                let (sum, overflow) = nowMs.addingReportingOverflow(Int64(clamping: until.nanoseconds(since: now) / TimeSpan.nanosecondsPerMillisecond))
+                return overflow ? .max : sum
+            }
+        }
         if let last = transitions.last {
             condition.lock()
             breakerSnapshot = last.to
             condition.unlock()
-            observer?.breaker(last.to)
+            observer?.breaker(last.to, wallMs(last.openUntil))
         }
         for t in transitions {
-            let untilMs = t.openUntil.map { until -> Int64 in
-                let (sum, overflow) = nowMs.addingReportingOverflow(Int64(clamping: until.nanoseconds(since: now) / TimeSpan.nanosecondsPerMillisecond))
-                return overflow ? .max : sum
-            }
+            let untilMs = wallMs(t.openUntil)
             hub.publish(topic: OutboundEvents.healthTopic, type: "breaker.state_changed",
                         data: OutboundEvents.breakerChanged(t, openUntilWallMs: untilMs), meta: nil)
             let level: Logger.Level = t.to == .open ? .error : .notice
@@ -326,10 +329,11 @@ public final class OutboundSender: BackgroundService, @unchecked Sendable {
 public struct OutboundObserver: Sendable {
     let graphResult: @Sendable (GraphResult) -> Void
     let outcome: @Sendable (String) -> Void
-    let breaker: @Sendable (BreakerState) -> Void
+    /// The new state and, when open, the wall-clock ms at which it lets a probe through.
+    let breaker: @Sendable (BreakerState, _ openUntilWallMs: Int64?) -> Void
 
     public init(graphResult: @escaping @Sendable (GraphResult) -> Void, outcome: @escaping @Sendable (String) -> Void,
-                breaker: @escaping @Sendable (BreakerState) -> Void) {
+                breaker: @escaping @Sendable (BreakerState, _ openUntilWallMs: Int64?) -> Void) {
         self.graphResult = graphResult
         self.outcome = outcome
         self.breaker = breaker

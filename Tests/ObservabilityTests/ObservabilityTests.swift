@@ -133,6 +133,17 @@ final class AlertEngineTests: XCTestCase {
         XCTAssertEqual(sources.whatsApp?.breakerState, "open")
         XCTAssertEqual(sources.whatsApp?.tokenRejected, true)
     }
+
+    func testBreakerOpenUntilIsKeptOnlyWhileOpen() {
+        let sources = HealthSources()
+        sources.recordBreakerState("open", openUntilMs: 1_800_000_030_000)
+        XCTAssertEqual(sources.whatsApp?.breakerOpenUntilMs, 1_800_000_030_000)
+        sources.recordBreakerState("half_open", openUntilMs: 1_800_000_030_000)
+        XCTAssertNil(sources.whatsApp?.breakerOpenUntilMs)
+        sources.recordBreakerState("open", openUntilMs: 1_800_000_090_000)
+        sources.recordBreakerState("closed")
+        XCTAssertNil(sources.whatsApp?.breakerOpenUntilMs)
+    }
 }
 
 final class BrowserLogTests: XCTestCase {

@@ -20,6 +20,7 @@ final class OpsSummaryTests: XCTestCase {
         XCTAssertEqual(outbound["sends"] as? [String: Int], ["sent": 0, "failed": 0, "retried": 0])
         XCTAssertEqual(outbound["breaker"] as? String, "closed")
         XCTAssertEqual(outbound["configured"] as? Bool, false)
+        XCTAssertTrue(outbound["breaker_open_until"] is NSNull, "a closed breaker has no open_until")
         let hub = try XCTUnwrap(j["hub"] as? [String: Any])
         XCTAssertEqual(Set(hub.keys), ["connections", "subscriptions", "topics", "events_published", "events_delivered", "slow_consumer_closes"])
         XCTAssertEqual(j["alerts_firing"] as? Int, 0)
@@ -34,6 +35,7 @@ final class OpsSummaryTests: XCTestCase {
         s.outbound.configured = true
         s.outbound.depth = ["queued": 2, "sent": 9]
         s.outbound.breaker = "open"
+        s.outbound.breakerOpenUntilMs = 1_800_000_012_000
         s.hub.eventsDelivered = 1234
         s.alertsFiring = 2
         s.healthJSON = Array(#"{"status":"ok","services":{}}"#.utf8)
@@ -45,6 +47,7 @@ final class OpsSummaryTests: XCTestCase {
         let outbound = try XCTUnwrap(j["outbound"] as? [String: Any])
         XCTAssertEqual(outbound["depth"] as? [String: Int], ["queued": 2, "retrying": 0, "sending": 0, "failed": 0, "sent": 9])
         XCTAssertEqual(outbound["breaker"] as? String, "open")
+        XCTAssertEqual(outbound["breaker_open_until"] as? Int, 1_800_000_012_000)
         XCTAssertEqual((j["hub"] as? [String: Any])?["events_delivered"] as? Int, 1234)
         XCTAssertEqual(j["alerts_firing"] as? Int, 2)
         XCTAssertEqual((j["health"] as? [String: Any])?["status"] as? String, "ok")

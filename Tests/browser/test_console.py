@@ -12,6 +12,7 @@ never asserted.
 """
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -122,6 +123,18 @@ def test_console_shows_health_alerts_breaker_and_replays_dead_letters(server, br
         page.wait_for("Number(document.getElementById('outbox-queued').textContent) + "
                       "Number(document.getElementById('outbox-retrying').textContent) >= 1", what="outbox depth")
         assert page.evaluate("document.title").startswith("(!)")
+        # A reload when system.health's history no longer holds the breaker.state_changed (1,000
+        # newer events push it out): the countdown comes from the summary's breaker_open_until.
+        status, body = server.publish([{"topic": "system.health", "type": "filler", "data": {"i": i}} for i in range(1000)])
+        assert status == 202, body
+        page.evaluate("window.__beforeReload = true")
+        page.navigate(server.base + "/console")  # the token is in sessionStorage: logs in by itself
+        page.wait_for("window.__beforeReload === undefined && !!document.getElementById('breaker-state')", what="page reloaded")
+        # The first time the reloaded page shows the breaker open, its countdown is already there.
+        until = page.wait_for("document.getElementById('breaker-state').textContent === 'open' && "
+                              "[document.getElementById('breaker-until').textContent]", what="breaker open after reload")
+        assert re.search(r"probe in \d+ s|probe due", until[0]), until
+        wait_live(page)
         page.screenshot(os.path.join(SHOTS, "console-desktop.png"))
         page.viewport(390, 844, mobile=True)
         page.pump(0.5)

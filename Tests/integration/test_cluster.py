@@ -175,6 +175,9 @@ def test_health_shows_node_and_backplane(cluster):
     assert health["node"] == "node-1"
     details = health["services"]["hub"]["details"]
     assert details["redis_connected"] is True and details["lag_ms"] >= 0
+    # the node ids, this node first (details hold scalars: one comma-joined string)
+    assert details["nodes"] == "node-1,node-2"
+    assert wait_for(lambda: requests.get(b.base + "/health").json()["services"]["hub"]["details"]["nodes"] == "node-2,node-1")
     leases = [requests.get(n.base + "/health").json()["services"]["hub"]["details"]["alert_lease"] for n in (a, b)]
     assert sorted(leases) == [False, True]
 

@@ -51,19 +51,15 @@ export function breakerText(state, openUntilMs, nowMs) {
 }
 
 /**
- * The nodes a health report names when the server runs clustered: this node (`node` or `node_id`,
- * top level or in the hub's details) and the nodes seen (`nodes` or `nodes_seen`: ids, objects
- * with an id, or a count). `{ self, names }`; names is empty on a single node that names none.
+ * The nodes a health report names: this node is the report's `node`; a clustered server lists
+ * every node it hears, itself included, in the hub's `nodes` detail as one comma-joined string
+ * (health details hold scalars only). `{ self, names }`; names is empty when neither is there.
  */
 export function nodeNames(report) {
-  const hub = report?.services?.hub?.details ?? {};
-  const selfRaw = report?.node ?? report?.node_id ?? hub.node ?? hub.node_id;
-  const self = selfRaw === undefined || selfRaw === null ? null : String(selfRaw);
-  const seen = report?.nodes ?? hub.nodes ?? hub.nodes_seen;
-  const names = Array.isArray(seen)
-    ? seen.map((n) => (n !== null && typeof n === 'object' ? String(n.id ?? n.node_id ?? n.node ?? JSON.stringify(n)) : String(n)))
-    : [];
-  if (names.length === 0 && Number.isFinite(seen)) names.push(`${seen} node${seen === 1 ? '' : 's'} seen`);
+  const selfRaw = report?.node;
+  const self = typeof selfRaw === 'string' && selfRaw !== '' ? selfRaw : null;
+  const listed = report?.services?.hub?.details?.nodes;
+  const names = typeof listed === 'string' ? listed.split(',').filter((n) => n !== '') : [];
   if (names.length === 0 && self !== null) names.push(self);
   return { self, names };
 }

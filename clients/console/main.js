@@ -56,7 +56,7 @@ class ConsoleSession {
       onGap: () => this.refreshAlerts(),
     });
     this.client.subscribe('alerts', (e) => this.onAlert(e));
-    // History replays the latest breaker.state_changed, so an open breaker shows its open_until.
+    // Breaker transitions show at once; between them the summary's poll keeps the state current.
     this.client.subscribe('system.health', (e) => this.onHealthEvent(e), { history: true });
     this.client.connect();
     renderAlerts(this.book, this.fresh);
@@ -186,9 +186,9 @@ class ConsoleSession {
     renderFigures(s, rates);
     for (const name of ['webhooks', 'sends', 'delivered']) this.charts[name].draw(this.series[name], t);
     this.configured = s.outbound.configured;
-    // The summary's state is current; the open_until of the last transition event is kept only
-    // while they agree.
-    if (this.breaker.state !== s.outbound.breaker) this.breaker = { state: s.outbound.breaker, openUntilMs: null };
+    // The summary carries the breaker's state and, while open, when its probe is due: the
+    // countdown survives a reload without any breaker.state_changed in history.
+    this.breaker = { state: s.outbound.breaker, openUntilMs: s.outbound.breaker_open_until ?? null };
     this.renderBreaker();
   }
 

@@ -127,9 +127,10 @@ test('reconcile resolves what the server no longer lists and reports what is new
 
 test('nodes are named from the health report when clustered, and not otherwise', () => {
   assert.deepEqual(nodeNames({ status: 'ok', services: { hub: { details: { connections: 1 } } } }), { self: null, names: [] });
-  assert.deepEqual(nodeNames({ node: 'a', services: { hub: { details: { nodes: ['a', 'b'] } } } }), { self: 'a', names: ['a', 'b'] });
-  assert.deepEqual(nodeNames({ node_id: 'n1', services: { hub: { details: { nodes_seen: 3 } } } }).names, ['3 nodes seen']);
-  assert.deepEqual(nodeNames({ nodes: [{ id: 'x', status: 'ok' }] }).names, ['x']);
+  // what a clustered server emits: top-level `node`, the hub's `nodes` (comma-joined) and `nodes_seen` (a count)
+  assert.deepEqual(nodeNames({ node: 'node-2', services: { hub: { details: { nodes: 'node-2,node-1,node-3', nodes_seen: 2 } } } }),
+    { self: 'node-2', names: ['node-2', 'node-1', 'node-3'] });
+  assert.deepEqual(nodeNames({ node: 'a', services: { hub: { details: { nodes: 'a' } } } }), { self: 'a', names: ['a'] });
   assert.deepEqual(nodeNames({ node: 'solo' }), { self: 'solo', names: ['solo'] });
   assert.deepEqual(nodeNames(null), { self: null, names: [] });
 });
