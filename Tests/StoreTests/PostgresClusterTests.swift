@@ -168,6 +168,26 @@ final class PostgresClusterTests: XCTestCase {
         XCTAssertEqual(try answer { b.unpublished(limit: 10, completion: $0) }, [])
     }
 
+    func testABatchJournalsTheEventsOfItsAppliedRowsOnlyInTheirTransaction() throws {
+        let (a, _) = try twoNodes(leaseMs: 5000)
+        let ids = [try a.appendText("a", at: 1000), try a.appendText("b", at: 1001), try a.appendText("c", at: 1002)]
+        let claimed = try a.claim(10, at: 2000)
+        let failing = ids[1]
+        let results = try answer { completion in
+            a.process(claimed, nowMs: 3000, apply: { row, conversations in
+                let event = JournaledEvent(topic: "conversation.\(row.id)", type: "message.received", data: Array("{}".utf8),
+                                           correlationID: "corr-\(row.id)")
+                try (conversations as? PublicationJournaling)?.journal(inboxID: row.id, events: [event])
+                if row.id == failing { throw ConformanceFailure() }
+                return row.id
+            }, onFailure: { _, _ in .retry(atMs: 9_000, reason: "boom") }, completion: completion)
+        }
+        XCTAssertEqual(results.map(\.outcome.kind), ["done", "retrying", "done"])
+        let pending = try answer { a.unpublished(limit: 10, completion: $0) }
+        XCTAssertEqual(pending.map(\.inboxID), [ids[0], ids[2]], "the failed row's entry was rolled back with it")
+        XCTAssertEqual(pending.map { $0.events.map(\.correlationID) }, [["corr-\(ids[0])"], ["corr-\(ids[2])"]])
+    }
+
     func testJournalCodingRoundTripsAndRefusesTruncatedBytes() {
         let events = [JournaledEvent(topic: "t", type: "x", data: [0, 1, 255], correlationID: ""),
                       JournaledEvent(topic: "conversation.é", type: "message.status", data: [], correlationID: "c")]

@@ -5,9 +5,14 @@ import Postgres
 /// Valid only inside the job it was created for: it wraps that job's session.
 final class PostgresConversations: ConversationTransaction {
     let db: PostgresSession
+    /// Inside PostgresBatchApply's batch savepoint: a failure anywhere rolls the whole batch back,
+    /// so `atomically` needs no savepoint of its own and journal entries wait for one INSERT.
+    private let batched: Bool
+    private var journalBuffer: [(inboxID: Int64, events: [UInt8])] = []
 
-    init(_ db: PostgresSession) {
+    init(_ db: PostgresSession, batched: Bool = false) {
         self.db = db
+        self.batched = batched
     }
 
     // MARK: reading
@@ -61,7 +66,8 @@ final class PostgresConversations: ConversationTransaction {
     // MARK: writing
 
     func atomically<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        if batched { return try body() }
+        return try db.transaction(body)
     }
 
     func markRead(waID: String, nowMs: Int64) throws {
@@ -201,10 +207,21 @@ final class PostgresConversations: ConversationTransaction {
 extension PostgresConversations: PublicationJournaling {
     func journal(inboxID: Int64, events: [JournaledEvent]) throws {
         guard !events.isEmpty else { return }
+        if batched {
+            journalBuffer.removeAll { $0.inboxID == inboxID }
+            journalBuffer.append((inboxID, JournalCoding.encode(events)))
+            return
+        }
         try db.run("""
             INSERT INTO pending_publications (inbox_id, events, created_at_ms)
             VALUES ($1, $2, \(PostgresInbox.databaseNowMs))
             ON CONFLICT (inbox_id) DO UPDATE SET events = excluded.events
             """, [.int(inboxID), .bytes(JournalCoding.encode(events))])
+    }
+
+    /// Writes the buffered journal entries (batched mode); called once at the end of the batch.
+    func flushJournal() throws {
+        defer { journalBuffer = [] }
+        try PostgresBatchApply.insertJournal(db, journalBuffer)
     }
 }
