@@ -29,9 +29,8 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     /// Called after a row moved to the dead-letter table (set once, before `start()`).
     public var onDeadLetter: (@Sendable () -> Void)?
     private let worker = WorkerThread(name: "inbox-worker")
-    /// Rows claimed per store round trip. Small, because applying runs on the store's writer
-    /// (one thread for SQLite) and webhook appends (each waiting for its 200) queue behind it.
-    static let batchSize = 32
+    /// Rows claimed per store round trip: the store's choice (see `InboxStore.claimBatchLimit`).
+    private var batchSize: Int { max(1, store.claimBatchLimit) }
     /// Retries of a row that failed to apply: 1 s, 2 s, 4 s ... up to 5 min, no jitter (one worker,
     /// nobody to spread out from), then the dead-letter table.
     private var retryPolicy: BackoffPolicy { Self.retryPolicy(maxAttempts: maxAttempts) }
@@ -81,10 +80,10 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     private func processBatch() -> Int {
         publishLeftovers()
         let now = MonotonicTime.wallMilliseconds()
-        let store = self.store
+        let store = self.store, limit = batchSize
         let rows: [InboxRow]
         do {
-            rows = try StoreWait.result { store.claimPending(limit: Self.batchSize, nowMs: now, completion: $0) }
+            rows = try StoreWait.result { store.claimPending(limit: limit, nowMs: now, completion: $0) }
         } catch {
             logger.error("inbox claim failed", metadata: ["error": "\(error)"])
             return 0
@@ -145,8 +144,9 @@ public final class InboxProcessor: BackgroundService, @unchecked Sendable {
     /// published now, before newer rows, then confirmed. At least once: a node that was only
     /// paused may publish them too.
     private func publishLeftovers() {
+        let limit = batchSize
         guard let journal = store as? PublicationJournal,
-              let pending = try? StoreWait.result({ journal.unpublished(limit: Self.batchSize, completion: $0) }),
+              let pending = try? StoreWait.result({ journal.unpublished(limit: limit, completion: $0) }),
               !pending.isEmpty else { return }
         hub.awaitCapacity()
         for publication in pending {

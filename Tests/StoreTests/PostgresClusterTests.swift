@@ -168,6 +168,52 @@ final class PostgresClusterTests: XCTestCase {
         XCTAssertEqual(try answer { b.unpublished(limit: 10, completion: $0) }, [])
     }
 
+    func testABatchJournalsTheEventsOfItsAppliedRowsOnlyInTheirTransaction() throws {
+        let (a, _) = try twoNodes(leaseMs: 5000)
+        let ids = [try a.appendText("a", at: 1000), try a.appendText("b", at: 1001), try a.appendText("c", at: 1002)]
+        let claimed = try a.claim(10, at: 2000)
+        let failing = ids[1]
+        let results = try answer { completion in
+            a.process(claimed, nowMs: 3000, apply: { row, conversations in
+                let event = JournaledEvent(topic: "conversation.\(row.id)", type: "message.received", data: Array("{}".utf8),
+                                           correlationID: "corr-\(row.id)")
+                try (conversations as? PublicationJournaling)?.journal(inboxID: row.id, events: [event])
+                if row.id == failing { throw ConformanceFailure() }
+                return row.id
+            }, onFailure: { _, _ in .retry(atMs: 9_000, reason: "boom") }, completion: completion)
+        }
+        XCTAssertEqual(results.map(\.outcome.kind), ["done", "retrying", "done"])
+        let pending = try answer { a.unpublished(limit: 10, completion: $0) }
+        XCTAssertEqual(pending.map(\.inboxID), [ids[0], ids[2]], "the failed row's entry was rolled back with it")
+        XCTAssertEqual(pending.map { $0.events.map(\.correlationID) }, [["corr-\(ids[0])"], ["corr-\(ids[2])"]])
+    }
+
+    func testMessagesInsertedByABatchReadBackAsTheBatchLastWroteThem() throws {
+        let (a, _) = try twoNodes(leaseMs: 5000)
+        _ = try a.appendText("a", at: 1000)
+        let claimed = try a.claim(10, at: 2000)
+        let seen = try answer { completion in
+            a.process(claimed, nowMs: 3000, apply: { row, conversations in
+                let conversation = try conversations.findOrCreateConversation(phoneNumberID: "PN", waID: "W\(row.id)")
+                let id = try XCTUnwrap(try conversations.insertInboundMessage(NewInboundMessage(
+                    wamid: "wamid.\(row.id)", conversationID: conversation, type: "text", bodyJSON: "{}", timestampS: 1,
+                    errorJSON: "[1]", preview: "p", receivedAtMs: 3000)))
+                let fresh = (try conversations.messageStatus(id: id), try conversations.messageErrorJSON(id: id))
+                try conversations.setMessageStatus(id: id, status: "read", rank: 3, errorsJSON: nil)
+                let read = (try conversations.messageStatus(id: id), try conversations.messageErrorJSON(id: id))
+                try conversations.setMessageStatus(id: id, status: "failed", rank: 4, errorsJSON: "[2]")
+                let failed = (try conversations.messageStatus(id: id), try conversations.messageErrorJSON(id: id))
+                return [fresh, read, failed].map { "\($0.0?.wamid ?? "-") \($0.0?.status ?? "-") \($0.1 ?? "-")" }
+            }, onFailure: { _, error in .deadLetter(reason: "\(error)") }, completion: completion)
+        }
+        guard case .done(let lines)? = seen.first?.outcome else { return XCTFail("\(seen)") }
+        let wamid = "wamid.\(claimed[0].id)"
+        XCTAssertEqual(lines, ["\(wamid) received [1]", "\(wamid) read [1]", "\(wamid) failed [2]"])
+        let stored = try a.read { reading in try reading.messagePage(waID: "W\(claimed[0].id)", limit: 10, before: nil) }
+        XCTAssertEqual(stored.map { "\($0.wamid ?? "-") \($0.status ?? "-") \($0.errorJSON ?? "-")" }, ["\(wamid) failed [2]"],
+                       "what the batch read back is what it committed")
+    }
+
     func testJournalCodingRoundTripsAndRefusesTruncatedBytes() {
         let events = [JournaledEvent(topic: "t", type: "x", data: [0, 1, 255], correlationID: ""),
                       JournaledEvent(topic: "conversation.é", type: "message.status", data: [], correlationID: "c")]

@@ -17,6 +17,7 @@ final class SQLiteConformanceTests: XCTestCase {
     func testClaimTakesDueRowsInArrivalOrder() throws { try suite.claimTakesDueRowsInArrivalOrder() }
     func testProcessMarksAppliedRowsDone() throws { try suite.processMarksAppliedRowsDone() }
     func testFailedApplyIsRolledBackAndRetriedAtItsBackoffTime() throws { try suite.failedApplyIsRolledBackAndRetriedAtItsBackoffTime() }
+    func testOneFailingRowOfABatchIsSettledAloneAndTheOthersApplyOnce() throws { try suite.oneFailingRowOfABatchIsSettledAloneAndTheOthersApplyOnce() }
     func testDeadLettersAreListedAndReplayable() throws { try suite.deadLettersAreListedAndReplayable() }
     func testResetProcessingReturnsClaimedRowsToPendingInOrder() throws { try suite.resetProcessingReturnsClaimedRowsToPendingInOrder() }
     func testWhenHandledIsCalledOnceTheWorkerReleasesTheRow() throws { try suite.whenHandledIsCalledOnceTheWorkerReleasesTheRow() }

@@ -96,6 +96,37 @@ extension StoreConformance {
         }
     }
 
+    /// A batch whose middle row fails: that row alone is rolled back and retried; the others are
+    /// applied once and marked done, whatever path the store takes to settle them.
+    func oneFailingRowOfABatchIsSettledAloneAndTheOthersApplyOnce() throws {
+        try run { store in
+            let ids = [try store.appendText("a", at: 10), try store.appendText("b", at: 11), try store.appendText("c", at: 12)]
+            let claimed = try store.claim(10, at: 20)
+            XCTAssertEqual(claimed.map(\.id), ids)
+            let failing = ids[1]
+            let results = try answer { completion in
+                store.process(claimed, nowMs: 30, apply: { row, conversations in
+                    let conversation = try conversations.findOrCreateConversation(phoneNumberID: "PN", waID: "W\(row.id)")
+                    try conversations.recordNewMessage(conversationID: conversation, atMs: 30, preview: "p")
+                    if row.id == failing { throw ConformanceFailure() }
+                    return row.id
+                }, onFailure: { _, _ in .retry(atMs: 9_000, reason: "boom") }, completion: completion)
+            }
+            XCTAssertEqual(results.map(\.row.id), ids)
+            XCTAssertEqual(results.map(\.outcome.kind), ["done", "retrying", "done"])
+            for id in ids {
+                let rows = try store.read { try $0.conversations(waID: "W\(id)") }
+                if id == failing {
+                    XCTAssertEqual(rows, [], "the failing row's writes are undone")
+                    XCTAssertEqual(try store.row(id)?.status, "pending")
+                } else {
+                    XCTAssertEqual(rows.map(\.unreadCount), [1], "applied exactly once")
+                    XCTAssertEqual(try store.row(id)?.status, "done")
+                }
+            }
+        }
+    }
+
     func deadLettersAreListedAndReplayable() throws {
         try run { store in
             let id = try store.appendText("bad", at: 1)

@@ -5,9 +5,24 @@ import Postgres
 /// Valid only inside the job it was created for: it wraps that job's session.
 final class PostgresConversations: ConversationTransaction {
     let db: PostgresSession
+    /// Inside PostgresBatchApply's batch savepoint: a failure anywhere rolls the whole batch back,
+    /// so `atomically` needs no savepoint of its own and journal entries wait for one INSERT.
+    private let batched: Bool
+    private var journalBuffer: [(inboxID: Int64, events: [UInt8])] = []
+    /// Batched mode: the messages this batch inserted, as this transaction last wrote them. No
+    /// other session can see (or change) them before the commit, and every later write to them
+    /// in the batch goes through `setMessageStatus` here, so reading them back needs no query.
+    private var insertedMessages: [Int64: InsertedMessage] = [:]
 
-    init(_ db: PostgresSession) {
+    private struct InsertedMessage {
+        let wamid: String
+        var status: String
+        var errorJSON: String?
+    }
+
+    init(_ db: PostgresSession, batched: Bool = false) {
         self.db = db
+        self.batched = batched
     }
 
     // MARK: reading
@@ -61,7 +76,8 @@ final class PostgresConversations: ConversationTransaction {
     // MARK: writing
 
     func atomically<T>(_ body: () throws -> T) throws -> T {
-        try db.transaction(body)
+        if batched { return try body() }
+        return try db.transaction(body)
     }
 
     func markRead(waID: String, nowMs: Int64) throws {
@@ -101,7 +117,7 @@ final class PostgresConversations: ConversationTransaction {
     }
 
     func insertInboundMessage(_ message: NewInboundMessage) throws -> Int64? {
-        try db.firstRow("""
+        let id = try db.firstRow("""
             INSERT INTO messages (wamid, conversation_id, direction, type, body_json, timestamp_s,
                                   status, status_rank, error_json, created_at_ms, preview)
             VALUES ($1, $2, 'in', $3, $4, $5, 'received', 0, $6, $7, $8)
@@ -110,10 +126,15 @@ final class PostgresConversations: ConversationTransaction {
             """, [.text(message.wamid), .int(message.conversationID), .text(message.type), .text(message.bodyJSON),
                   .int(message.timestampS), .optionalText(message.errorJSON), .int(message.receivedAtMs),
                   .text(message.preview)]) { $0.int64(0) }
+        if batched, let id {
+            insertedMessages[id] = InsertedMessage(wamid: message.wamid, status: "received", errorJSON: message.errorJSON)
+        }
+        return id
     }
 
     func messageErrorJSON(id: Int64) throws -> String? {
-        try db.firstRow("SELECT error_json FROM messages WHERE id = $1", [.int(id)]) { $0.text(0) } ?? nil
+        if let inserted = insertedMessages[id] { return inserted.errorJSON }
+        return try db.firstRow("SELECT error_json FROM messages WHERE id = $1", [.int(id)]) { $0.text(0) } ?? nil
     }
 
     func recordNewMessage(conversationID: Int64, atMs: Int64, preview: String) throws {
@@ -153,7 +174,8 @@ final class PostgresConversations: ConversationTransaction {
     }
 
     func messageStatus(id: Int64) throws -> MessageStatus? {
-        try db.firstRow("SELECT wamid, status FROM messages WHERE id = $1", [.int(id)]) {
+        if let inserted = insertedMessages[id] { return MessageStatus(wamid: inserted.wamid, status: inserted.status) }
+        return try db.firstRow("SELECT wamid, status FROM messages WHERE id = $1", [.int(id)]) {
             MessageStatus(wamid: $0.text(0), status: $0.text(1))
         }
     }
@@ -172,6 +194,11 @@ final class PostgresConversations: ConversationTransaction {
         try db.run("""
             UPDATE messages SET status = $1, status_rank = $2, error_json = coalesce($3, error_json) WHERE id = $4
             """, [.text(status), .int(Int64(rank)), .optionalText(errorsJSON), .int(id)])
+        if var inserted = insertedMessages[id] {
+            inserted.status = status
+            inserted.errorJSON = errorsJSON ?? inserted.errorJSON
+            insertedMessages[id] = inserted
+        }
     }
 
     // MARK: row mapping (the same columns as SQLiteConversations)
@@ -201,10 +228,21 @@ final class PostgresConversations: ConversationTransaction {
 extension PostgresConversations: PublicationJournaling {
     func journal(inboxID: Int64, events: [JournaledEvent]) throws {
         guard !events.isEmpty else { return }
+        if batched {
+            journalBuffer.removeAll { $0.inboxID == inboxID }
+            journalBuffer.append((inboxID, JournalCoding.encode(events)))
+            return
+        }
         try db.run("""
             INSERT INTO pending_publications (inbox_id, events, created_at_ms)
             VALUES ($1, $2, \(PostgresInbox.databaseNowMs))
             ON CONFLICT (inbox_id) DO UPDATE SET events = excluded.events
             """, [.int(inboxID), .bytes(JournalCoding.encode(events))])
+    }
+
+    /// Writes the buffered journal entries (batched mode); called once at the end of the batch.
+    func flushJournal() throws {
+        defer { journalBuffer = [] }
+        try PostgresBatchApply.insertJournal(db, journalBuffer)
     }
 }

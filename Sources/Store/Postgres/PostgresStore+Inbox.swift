@@ -2,6 +2,12 @@
 // writer under this node's claims, listings on the readers.
 
 extension PostgresStore: InboxStore {
+    /// Larger than SQLite's: appends commit on their own connection, so a batch delays no
+    /// webhook's 200, and each batch costs a claim, a commit and a journal clean-up whatever its
+    /// size. Not larger still: other writes (outbox, health probe) wait behind a batch. A worker
+    /// that keeps up still claims only what arrived during the previous batch.
+    public var claimBatchLimit: Int { 128 }
+
     public func append(_ delivery: InboxDelivery, whenHandled: (@Sendable () -> Void)?,
                        completion: @escaping StoreCompletion<Int64>) {
         let waiters = handledWaiters
@@ -42,6 +48,11 @@ extension PostgresStore: InboxStore {
             completion(result)
         }
         writer.submit({ db in
+            // Usually every row applies: one batch, a few round trips fewer per row. When one
+            // throws, the batch is rolled back and the rows are settled one by one below.
+            if let results = try PostgresBatchApply.run(rows, db: db, node: node, nowMs: nowMs, apply: apply) {
+                return results
+            }
             let conversations = PostgresConversations(db)
             return try rows.map { row in
                 InboxResult(row: row, outcome: try Self.settle(row, db: db, node: node, conversations: conversations,

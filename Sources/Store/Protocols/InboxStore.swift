@@ -59,6 +59,11 @@ public protocol InboxStore: AnyObject, Sendable {
     func append(_ delivery: InboxDelivery, whenHandled: (@Sendable () -> Void)?,
                 completion: @escaping StoreCompletion<Int64>)
 
+    /// How many rows a worker should claim and settle at once. The cost model is the store's:
+    /// SQLite applies on the thread that also commits webhook appends, so its batches stay small;
+    /// PostgreSQL appends on a connection of its own and pays round trips and a commit per batch.
+    var claimBatchLimit: Int { get }
+
     /// Takes up to `limit` due pending rows, oldest first, and marks them processing. The rows
     /// come back with status "processing" and their attempts so far.
     func claimPending(limit: Int, nowMs: Int64, completion: @escaping StoreCompletion<[InboxRow]>)
@@ -66,7 +71,9 @@ public protocol InboxStore: AnyObject, Sendable {
     /// Settles claimed rows, in the order given. For each row, `apply` runs in a transaction
     /// scope together with marking the row done, so a row is never applied without being marked
     /// done nor marked done without its changes. When `apply` throws, its changes are rolled
-    /// back and `onFailure` says whether to retry or dead-letter. Completes after the commit,
+    /// back and `onFailure` says whether to retry or dead-letter. A store may call `apply` again
+    /// for a row whose earlier call it rolled back (a batch that gave way to row-by-row), so
+    /// `apply` must have no effects outside the transaction it is given. Completes after the commit,
     /// so the outputs (events) may be published from the completion.
     func process<Output: Sendable>(
         _ rows: [InboxRow], nowMs: Int64,

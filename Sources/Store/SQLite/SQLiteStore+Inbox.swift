@@ -1,6 +1,10 @@
 // InboxStore over SQLite: appends and claims on the writer, listings on the readers.
 
 extension SQLiteStore: InboxStore {
+    /// Small: applying runs on the one writer thread, and webhook appends (each waiting for its
+    /// 200) queue behind a batch.
+    public var claimBatchLimit: Int { 32 }
+
     public func append(_ delivery: InboxDelivery, whenHandled: (@Sendable () -> Void)?,
                        completion: @escaping StoreCompletion<Int64>) {
         let waiters = handledWaiters
