@@ -13,6 +13,8 @@
 #include <openssl/x509.h>
 #include <openssl/pem.h>
 #include <openssl/bio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static inline int cos_ctx_configure(SSL_CTX *ctx) {
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) return 0;
@@ -43,4 +45,86 @@ static inline void cos_ctx_use_http11_alpn(SSL_CTX *ctx) {
 /// 1 if the certificate's notAfter is in the past.
 static inline int cos_x509_expired(X509 *cert) {
     return X509_cmp_current_time(X509_get0_notAfter(cert)) < 0;
+}
+
+// Ciphertext sink: the write BIO under a server SSL (Crypto/TLSSession.swift). OpenSSL's memory BIO
+// makes the reactor copy every record twice more (into the BIO, then out into a buffer for
+// write(2)); this sink keeps the records in one flat buffer that write(2) reads in place
+// (cos_sink_peek/cos_sink_consume), and frees it once drained, so an idle connection holds none.
+typedef struct { unsigned char *data; size_t start, end, cap; } cos_sink;
+
+static inline int cos_sink_write(BIO *b, const char *in, int n) {
+    cos_sink *s = (cos_sink *)BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    if (n <= 0) return 0;
+    if (s->start == s->end) s->start = s->end = 0;
+    if (s->end + (size_t)n > s->cap) {
+        size_t live = s->end - s->start;
+        if (s->start > 0) { memmove(s->data, s->data + s->start, live); s->start = 0; s->end = live; }
+        if (live + (size_t)n > s->cap) {
+            size_t cap = s->cap ? s->cap : 4096;
+            while (cap < live + (size_t)n) cap *= 2;
+            unsigned char *p = (unsigned char *)realloc(s->data, cap);
+            if (!p) return -1;
+            s->data = p;
+            s->cap = cap;
+        }
+    }
+    memcpy(s->data + s->end, in, (size_t)n);
+    s->end += (size_t)n;
+    return n;
+}
+
+static inline long cos_sink_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)num; (void)ptr;
+    cos_sink *s = (cos_sink *)BIO_get_data(b);
+    switch (cmd) {
+    case BIO_CTRL_PENDING: case BIO_CTRL_WPENDING: return (long)(s->end - s->start);
+    case BIO_CTRL_FLUSH: return 1;
+    default: return 0;
+    }
+}
+
+static inline int cos_sink_create(BIO *b) {
+    cos_sink *s = (cos_sink *)calloc(1, sizeof(cos_sink));
+    if (!s) return 0;
+    BIO_set_data(b, s);
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static inline int cos_sink_destroy(BIO *b) {
+    cos_sink *s = (cos_sink *)BIO_get_data(b);
+    if (s) { free(s->data); free(s); }
+    BIO_set_data(b, NULL);
+    return 1;
+}
+
+/// Made once per process (Crypto keeps it in a global).
+static inline BIO_METHOD *cos_sink_method_new(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "switchboard ciphertext sink");
+    if (!m) return NULL;
+    BIO_meth_set_write(m, cos_sink_write);
+    BIO_meth_set_ctrl(m, cos_sink_ctrl);
+    BIO_meth_set_create(m, cos_sink_create);
+    BIO_meth_set_destroy(m, cos_sink_destroy);
+    return m;
+}
+
+/// The ciphertext not yet consumed, in place.
+static inline const unsigned char *cos_sink_peek(BIO *b, size_t *length) {
+    cos_sink *s = (cos_sink *)BIO_get_data(b);
+    *length = s->end - s->start;
+    return s->data + s->start;
+}
+
+/// Drops `n` bytes written to the socket; frees the buffer once nothing is left.
+static inline void cos_sink_consume(BIO *b, size_t n) {
+    cos_sink *s = (cos_sink *)BIO_get_data(b);
+    s->start += n < s->end - s->start ? n : s->end - s->start;
+    if (s->start == s->end) {
+        free(s->data);
+        s->data = NULL;
+        s->start = s->end = s->cap = 0;
+    }
 }

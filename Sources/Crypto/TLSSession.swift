@@ -4,6 +4,9 @@
 // touches a file descriptor. Confined to its connection's loop.
 import COpenSSL
 
+/// The ciphertext sink's BIO method (COpenSSL/shim.h), made once; lives for the process.
+nonisolated(unsafe) private let ciphertextSinkMethod: OpaquePointer? = cos_sink_method_new()
+
 public enum TLSReadResult: Equatable, Sendable {
     /// Plaintext bytes written to the buffer.
     case bytes(Int)
@@ -18,12 +21,18 @@ public enum TLSReadResult: Equatable, Sendable {
 public final class TLSSession: @unchecked Sendable {
     private let ssl: OpaquePointer
     private var incoming: OpaquePointer  // ciphertext in: SSL reads it
-    private var outgoing: OpaquePointer  // ciphertext out: the socket writes it
+    private var outgoing: OpaquePointer  // ciphertext out (a sink): the socket writes it in place
     public private(set) var isHandshakeComplete = false
     private var buffersCompacted = false
+    public private(set) var closeNotifySent = false
 
     init?(ssl: OpaquePointer) {
-        guard let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else {
+        guard let r = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            return nil
+        }
+        guard let method = ciphertextSinkMethod, let w = BIO_new(method) else {
+            BIO_free(r)
             SSL_free(ssl)
             return nil
         }
@@ -36,15 +45,15 @@ public final class TLSSession: @unchecked Sendable {
 
     deinit { SSL_free(ssl) }
 
-    /// Once after the handshake, when both BIOs are empty: replaces them with fresh ones, since
-    /// a memory BIO keeps the largest buffer it ever held (the certificate chain, the client's
-    /// hello) for the life of the connection. Cheap; call whenever the connection goes idle.
+    /// Once after the handshake, when the input BIO is empty: replaces it with a fresh one, since
+    /// a memory BIO keeps the largest buffer it ever held (the client's hello) for the life of the
+    /// connection. (The output sink frees its buffer whenever it drains.) Cheap; call whenever the
+    /// connection goes idle.
     public func compactBuffersAfterHandshake() {
-        guard isHandshakeComplete, !buffersCompacted, BIO_ctrl_pending(incoming) == 0, BIO_ctrl_pending(outgoing) == 0,
-              let r = BIO_new(BIO_s_mem()), let w = BIO_new(BIO_s_mem()) else { return }
-        SSL_set_bio(ssl, r, w)  // frees the old pair
+        guard isHandshakeComplete, !buffersCompacted, BIO_ctrl_pending(incoming) == 0,
+              let r = BIO_new(BIO_s_mem()) else { return }
+        SSL_set0_rbio(ssl, r)  // frees the old one
         incoming = r
-        outgoing = w
         buffersCompacted = true
     }
 
@@ -82,14 +91,30 @@ public final class TLSSession: @unchecked Sendable {
     /// Ciphertext waiting to be written to the socket.
     public var pendingCiphertext: Int { Int(BIO_ctrl_pending(outgoing)) }
 
-    /// Moves pending ciphertext to the end of `out`.
+    /// Hands the pending ciphertext, in place, to `body` (which writes it to the socket) and drops
+    /// the bytes `body` says it wrote. The buffer is freed once everything is taken.
+    public func writeCiphertext(_ body: (UnsafeRawBufferPointer) -> Int) {
+        var length = 0
+        guard let start = cos_sink_peek(outgoing, &length), length > 0 else { return }
+        let taken = body(UnsafeRawBufferPointer(start: start, count: length))
+        if taken > 0 { cos_sink_consume(outgoing, taken) }
+    }
+
+    /// Moves pending ciphertext to the end of `out` (tests; the reactor uses `writeCiphertext`).
     public func takeCiphertext(appendingTo out: inout [UInt8]) {
-        let n = pendingCiphertext
-        guard n > 0 else { return }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: n))
-        let got = out.withUnsafeMutableBytes { BIO_read(outgoing, $0.baseAddress! + start, Int32(n)) }
-        out.removeLast(n - Int(max(got, 0)))
+        writeCiphertext { p in
+            out.append(contentsOf: p)
+            return p.count
+        }
+    }
+
+    /// Queues close_notify (an orderly close: the peer can tell it from a truncation). Once; only
+    /// after the handshake, since before it there is no record protection to send it with.
+    public func sendCloseNotify() {
+        guard isHandshakeComplete, !closeNotifySent else { return }
+        closeNotifySent = true
+        _ = SSL_shutdown(ssl)  // 0: sent, the peer's not read yet, which we do not wait for
+        ERR_clear_error()
     }
 
     /// Plaintext or ciphertext still buffered inside TLS (read it before waiting for the socket).

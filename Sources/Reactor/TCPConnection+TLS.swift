@@ -1,8 +1,10 @@
 // TLS on a TCPConnection: ciphertext moves between the socket and a TLSSession (memory BIOs),
 // plaintext between the session and the delegate, so the delegate and the output queue see
 // exactly what they see on plain TCP. Reads drain the socket into TLS, then TLS into the
-// delegate; writes encrypt queued plaintext into a ciphertext buffer and write that, with the
-// same EAGAIN/EPOLLOUT handling as plain writes. A handshake that does not finish within its
+// delegate; writes encrypt the turn's queued plaintext (small frames gathered into records of up
+// to 16 KiB, so a turn costs a few SSL_write calls, not one per frame) into the session's
+// ciphertext sink and write(2) it from there in place, with the same EAGAIN/EPOLLOUT handling as
+// plain writes. An orderly close sends close_notify after the last bytes. A handshake that does not finish within its
 // deadline is closed; bytes that are not TLS (plain HTTP on the TLS port) fail the handshake and
 // close the connection.
 @preconcurrency import Glibc
@@ -10,9 +12,8 @@ import Crypto
 
 final class TLSState {
     let session: TLSSession
-    /// Ciphertext not yet written to the socket.
-    var cipherOut: [UInt8] = []
-    /// Plaintext encrypted into `cipherOut`, counted as written once that is on the socket.
+    /// Plaintext encrypted into the session's pending ciphertext, counted as written once that is
+    /// on the socket.
     var plaintextInFlight = 0
     var handshakeTimer: TimerID?
 
@@ -56,7 +57,7 @@ extension TCPConnection {
         }
         drainTLSInput()
         if isClosed { return }
-        if tls.session.pendingCiphertext > 0 || !tls.cipherOut.isEmpty { flushTLS() }
+        if tls.session.pendingCiphertext > 0 { flushTLS() }
         if sawEOF && !isClosed && !peerClosedInput {
             if lingering { close(); return }
             peerClosedInput = true
@@ -113,36 +114,39 @@ extension TCPConnection {
         guard let tls, !isClosed else { return }
         var writes = 0
         while writes < Self.maxWritesPerTurn {
-            if tls.cipherOut.isEmpty {
+            if tls.session.pendingCiphertext == 0 {
                 if !encryptQueuedOutput(tls) { close(); return }
-                tls.session.takeCiphertext(appendingTo: &tls.cipherOut)
-                if tls.cipherOut.isEmpty { break }
+                if output.isEmpty && closeWhenDrained { tls.session.sendCloseNotify() }
+                if tls.session.pendingCiphertext == 0 { break }
             }
             writes += 1
-            let result: IOResult<Int>
-            do {
-                result = try tls.cipherOut.withUnsafeBytes { p in
-                    try Syscall.nonBlocking("write") { Glibc.write(fd, p.baseAddress, p.count) }
+            var failed = false
+            var wouldBlock = false
+            tls.session.writeCiphertext { p in
+                let result: IOResult<Int>
+                do {
+                    result = try Syscall.nonBlocking("write") { Glibc.write(fd, p.baseAddress, p.count) }
+                } catch {
+                    failed = true
+                    return 0
                 }
-            } catch {
-                close()
-                return
+                writeCalls += 1
+                guard case .processed(let n) = result else {
+                    wouldBlock = true
+                    return 0
+                }
+                return n
             }
-            writeCalls += 1
-            guard case .processed(let n) = result else {
-                setWritable(true)
-                return
-            }
-            if n >= tls.cipherOut.count {
-                tls.cipherOut = []
+            if failed { close(); return }
+            if wouldBlock { setWritable(true); return }
+            if tls.session.pendingCiphertext == 0 {
                 bytesWritten += tls.plaintextInFlight
                 queuedBytes -= tls.plaintextInFlight
                 tls.plaintextInFlight = 0
-            } else {
-                tls.cipherOut.removeFirst(n)
             }
         }
-        if output.isEmpty && tls.cipherOut.isEmpty {
+        let cipherPending = tls.session.pendingCiphertext > 0
+        if output.isEmpty && !cipherPending {
             if output.capacity > 16 { output = [] }
             tls.session.compactBuffersAfterHandshake()
             setWritable(false)
@@ -151,7 +155,7 @@ extension TCPConnection {
                 return
             }
             delegate?.connectionDidDrain(self)
-        } else if tls.cipherOut.isEmpty && !tls.session.isHandshakeComplete {
+        } else if !cipherPending && !tls.session.isHandshakeComplete {
             // Answers wait for the handshake, which waits for the peer: nothing to write now.
             setWritable(false)
             if closeWhenDrained { close() }
@@ -160,20 +164,50 @@ extension TCPConnection {
         }
     }
 
+    /// Largest plaintext in one TLS record: small queued frames are gathered up to this size and
+    /// encrypted with one SSL_write.
+    static let tlsRecordPlaintext = 16 << 10
+
     /// Encrypts up to 64 KiB of queued plaintext. False when TLS failed.
     private func encryptQueuedOutput(_ tls: TLSState) -> Bool {
-        var budget = 64 << 10
-        while budget > 0, !output.isEmpty, tls.session.isHandshakeComplete {
-            let (bytes, offset) = output[0]
-            let chunk = min(bytes.count - offset, budget)
-            guard let n = tls.session.write(UnsafeRawBufferPointer(rebasing: bytes.pointer[offset..<(offset + chunk)])) else {
-                return false
+        guard tls.session.isHandshakeComplete, !output.isEmpty else { return true }
+        return withUnsafeTemporaryAllocation(byteCount: Self.tlsRecordPlaintext, alignment: 16) { stage in
+            var budget = 64 << 10
+            var staged = 0
+            var finished = 0  // leading output entries fully taken
+            // The sink never pushes back, so each SSL_write takes at least one record (partial
+            // write mode returns after each) or fails.
+            func seal(_ plaintext: UnsafeRawBufferPointer) -> Bool {
+                var done = 0
+                while done < plaintext.count {
+                    guard let n = tls.session.write(UnsafeRawBufferPointer(rebasing: plaintext[done...])), n > 0 else { return false }
+                    done += n
+                }
+                return true
             }
-            if n == 0 { break }
-            budget -= n
-            tls.plaintextInFlight += n
-            if offset + n == bytes.count { output.removeFirst() } else { output[0].offset += n }
+            while budget > 0, finished < output.count {
+                let (bytes, offset) = output[finished]
+                let remaining = bytes.count - offset
+                let chunk: Int
+                if staged == 0 && (remaining >= stage.count || finished == output.count - 1) {
+                    // Large, or the last one queued: straight from the queue, no gathering copy.
+                    chunk = min(remaining, budget)
+                    guard seal(UnsafeRawBufferPointer(rebasing: bytes.pointer[offset..<(offset + chunk)])) else { return false }
+                } else {
+                    chunk = min(remaining, stage.count - staged, budget)
+                    (stage.baseAddress! + staged).copyMemory(from: bytes.pointer.baseAddress! + offset, byteCount: chunk)
+                    staged += chunk
+                    if staged == stage.count {
+                        guard seal(UnsafeRawBufferPointer(stage)) else { return false }
+                        staged = 0
+                    }
+                }
+                budget -= chunk
+                tls.plaintextInFlight += chunk
+                if chunk == remaining { finished += 1 } else { output[finished].offset += chunk }
+            }
+            if finished > 0 { output.removeFirst(finished) }
+            return staged == 0 || seal(UnsafeRawBufferPointer(rebasing: stage[0..<staged]))
         }
-        return true
     }
 }

@@ -269,7 +269,13 @@ public final class TCPConnection: EventHandler {
             // A peer that stopped reading would keep us waiting for the flush forever.
             lingerTimer = loop.schedule(afterNanoseconds: flushDeadlineNanoseconds) { [weak self] in self?.close() }
         }
-        if output.isEmpty { finishClose() } else { scheduleFlush() }
+        if tls != nil {
+            flushTLS()  // ciphertext may be pending with no plaintext queued; close_notify goes last
+        } else if output.isEmpty {
+            finishClose()
+        } else {
+            scheduleFlush()
+        }
     }
 
     /// Drops queued output that has not started to go out (a partly written buffer stays, so the
