@@ -69,6 +69,16 @@ class ServerProcess:
         except FileNotFoundError:
             return ""
 
+    def logs_with(self, *needles, timeout=10):
+        """The output once it holds every needle: the first-start tokens are written to stdout
+        just after the listener accepts, so a test that reads right after start() can race them."""
+        deadline = time.time() + timeout
+        while True:
+            out = self.logs()
+            if all(n in out for n in needles) or time.time() > deadline:
+                return out
+            time.sleep(0.05)
+
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -392,7 +392,7 @@ def test_token_command(hub, tmp_path):
 
 def test_generated_secret_and_printed_tokens(server_factory):
     srv = server_factory(env={"SWITCHBOARD_LOG_FORMAT": "text"}).start()
-    logs = srv.logs()
+    logs = srv.logs_with("ops token", "agent token")
     assert "ops token" in logs and "agent token" in logs
     import os
     assert oct(os.stat(os.path.join(srv.data_dir, "auth_secret")).st_mode & 0o777) == "0o600"

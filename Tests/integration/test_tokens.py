@@ -80,7 +80,7 @@ def test_far_future_exp_keeps_the_server_up(server_factory):
 
 def test_ready_made_tokens_are_printed_once_on_the_start_that_makes_the_secret(server_factory):
     first = server_factory(env={"SWITCHBOARD_LOG_FORMAT": "json"}).start()
-    out = first.logs()
+    out = first.logs_with("agent token", "ops token")
     token_lines = [l for l in out.splitlines() if "agent token" in l or "ops token" in l]
     assert len(token_lines) == 2, out[-2000:]
     # Plain lines on stdout, not log records (which would ship the tokens to the log store).
