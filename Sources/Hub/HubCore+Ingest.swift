@@ -38,16 +38,7 @@ extension HubCore {
                 topics[topic] = state
             }
             state.log.appendAssigned(event, nowMs: now)
-            state.lastActivityMs = now
-            let wasEmpty = state.pending.isEmpty
-            state.pending.append(event)
-            if state.pending.isFull(maxEvents: settings.batchMaxEvents, maxBytes: settings.batchMaxBytes) {
-                flushLocked(state, to: sink)
-            } else if wasEmpty && !state.flushArmed {
-                state.flushArmed = true
-                return .appended(flush: settings.batchWindowMs == 0 ? .endOfTurn : .after(ms: settings.batchWindowMs))
-            }
-            return .appended(flush: nil)
+            return .appended(flush: enqueueLocked(event, in: state, nowMs: now, to: sink))
         }
         if case .appended = result { counters.eventsPublished.add(1, ordering: .relaxed) }
         return result

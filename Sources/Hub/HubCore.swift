@@ -86,17 +86,7 @@ public final class HubCore: Sendable {
         let receipt: PublishReceipt = shard(topic).withLock { topics in
             let state = stateLocked(&topics, topic, nowMs: ts)
             let event = state.log.append(type: type, data: data, meta: meta, nowMs: ts)
-            state.lastActivityMs = ts
-            let wasEmpty = state.pending.isEmpty
-            state.pending.append(event)
-            if state.pending.isFull(maxEvents: settings.batchMaxEvents, maxBytes: settings.batchMaxBytes) {
-                flushLocked(state, to: sink)
-            } else if wasEmpty && !state.flushArmed {
-                state.flushArmed = true
-                let request: FlushRequest = settings.batchWindowMs == 0 ? .endOfTurn : .after(ms: settings.batchWindowMs)
-                return PublishReceipt(seq: event.seq, flush: request)
-            }
-            return PublishReceipt(seq: event.seq, flush: nil)
+            return PublishReceipt(seq: event.seq, flush: enqueueLocked(event, in: state, nowMs: ts, to: sink))
         }
         counters.eventsPublished.add(1, ordering: .relaxed)
         return receipt
@@ -121,6 +111,22 @@ public final class HubCore: Sendable {
                 for state in topics.values { flushLocked(state, to: sink) }
             }
         }
+    }
+
+    /// Queues an event already in the topic's log for its next frame: flushes at once when the
+    /// batch is full, and asks for a flush timer when this event opened a new batch. Shared by
+    /// local publishes and events sequenced elsewhere (ingest), so both batch alike.
+    func enqueueLocked(_ event: EncodedEvent, in state: TopicState, nowMs: Int64, to sink: some FrameSink) -> FlushRequest? {
+        state.lastActivityMs = nowMs
+        let wasEmpty = state.pending.isEmpty
+        state.pending.append(event)
+        if state.pending.isFull(maxEvents: settings.batchMaxEvents, maxBytes: settings.batchMaxBytes) {
+            flushLocked(state, to: sink)
+        } else if wasEmpty && !state.flushArmed {
+            state.flushArmed = true
+            return settings.batchWindowMs == 0 ? .endOfTurn : .after(ms: settings.batchWindowMs)
+        }
+        return nil
     }
 
     func flushLocked(_ state: TopicState, to sink: some FrameSink) {
